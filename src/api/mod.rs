@@ -1,0 +1,234 @@
+//! The Better-PaaS REST client: one `reqwest` client, one place that turns HTTP answers into
+//! [`ApiError`]s. No rmcp, no clap, no printing.
+
+mod error;
+mod token;
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub use error::ApiError;
+pub use token::Token;
+
+/// How to build a [`Client`].
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// `paas-mcp/<version>` plus, for MCP calls, the client's name and version.
+    pub user_agent: String,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            user_agent: format!("paas-mcp/{}", env!("CARGO_PKG_VERSION")),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// HTTP method of an [`ApiRequest`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Head,
+    Post,
+    Delete,
+}
+
+/// One request to the PaaS.
+#[derive(Clone, Debug)]
+pub struct ApiRequest {
+    pub method: HttpMethod,
+    /// Path starting with `/` (e.g. `/api/apps/get`).
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl ApiRequest {
+    pub fn get(path: impl Into<String>) -> Self {
+        ApiRequest {
+            method: HttpMethod::Get,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn post(path: impl Into<String>, body: Value) -> Self {
+        ApiRequest {
+            method: HttpMethod::Post,
+            path: path.into(),
+            query: Vec::new(),
+            body: Some(body),
+        }
+    }
+
+    pub fn query(mut self, key: &str, value: impl ToString) -> Self {
+        self.query.push((key.to_owned(), value.to_string()));
+        self
+    }
+}
+
+/// An authenticated client for one PaaS base URL. Cheap to clone (shares the pool).
+#[derive(Clone, Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    base: url::Url,
+    token: Option<Token>,
+    request_timeout: Duration,
+}
+
+impl Client {
+    /// `base` is the API URL (`http://127.0.0.1:8080`); a trailing slash is ignored.
+    pub fn new(base: &str, token: Option<Token>, options: ClientOptions) -> Result<Self, ApiError> {
+        let trimmed = base.trim().trim_end_matches('/');
+        let base = url::Url::parse(trimmed)
+            .map_err(|e| ApiError::Invalid(format!("invalid PaaS URL {trimmed:?}: {e}")))?;
+        let origin = base.origin();
+        // Never follow a redirect to another origin: the Authorization header must not leave
+        // the PaaS it was issued for.
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 || attempt.url().origin() != origin {
+                attempt.stop()
+            } else {
+                attempt.follow()
+            }
+        });
+        let http = reqwest::Client::builder()
+            .user_agent(options.user_agent)
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .redirect(policy)
+            .build()
+            .map_err(|e| ApiError::Invalid(format!("could not build HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            base,
+            token,
+            request_timeout: options.request_timeout,
+        })
+    }
+
+    /// The API base URL, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.base.as_str().trim_end_matches('/').to_owned()
+    }
+
+    pub fn token(&self) -> Option<&Token> {
+        self.token.as_ref()
+    }
+
+    /// Send one request; 2xx bodies are parsed as JSON (empty body → `null`).
+    pub async fn send(&self, request: ApiRequest) -> Result<Value, ApiError> {
+        let response = self.send_raw(&request).await?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::Malformed {
+            status,
+            detail: e.to_string(),
+        })
+    }
+
+    /// Send one request and return only the status code (for scope probes: HEAD/GET on
+    /// routes of another method, whose body is irrelevant).
+    pub async fn status_of(&self, request: ApiRequest) -> Result<u16, ApiError> {
+        let response = self
+            .request(&request)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        Ok(response.status().as_u16())
+    }
+
+    fn request(&self, request: &ApiRequest) -> reqwest::RequestBuilder {
+        let url = format!("{}{}", self.base_url(), request.path);
+        let method = match request.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Head => reqwest::Method::HEAD,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self.http.request(method, url);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(token) = &self.token {
+            builder = builder.bearer_auth(token.expose());
+        }
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        builder
+    }
+
+    /// Send and map every non-2xx answer to an [`ApiError`]; returns the 2xx response.
+    pub async fn send_raw(&self, request: &ApiRequest) -> Result<reqwest::Response, ApiError> {
+        let response = self
+            .request(request)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(error_from_response(response).await)
+    }
+
+    fn transport_error(&self, e: &reqwest::Error) -> ApiError {
+        if e.is_timeout() {
+            ApiError::Timeout {
+                timeout: self.request_timeout,
+            }
+        } else {
+            let mut detail = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(inner) = source {
+                detail = format!("{detail}: {inner}");
+                source = inner.source();
+            }
+            ApiError::Unreachable {
+                url: self.base_url(),
+                detail,
+            }
+        }
+    }
+}
+
+/// The one place an HTTP error answer becomes an [`ApiError`] (spec §1.6).
+async fn error_from_response(response: reqwest::Response) -> ApiError {
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| body.trim().to_owned());
+    match (status, message.as_str()) {
+        (401, "Unauthorized") => ApiError::Unauthorized,
+        (403, "Forbidden: admin token required") => ApiError::AdminRequired,
+        (403, m) if m.starts_with("Forbidden: missing scope ") => ApiError::MissingScope {
+            scope: m.trim_start_matches("Forbidden: missing scope ").to_owned(),
+        },
+        (429, _) => ApiError::RateLimited {
+            message,
+            retry_after: retry_after.unwrap_or(Duration::from_secs(1)),
+        },
+        _ => ApiError::Status { status, message },
+    }
+}

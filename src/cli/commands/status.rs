@@ -1,0 +1,12 @@
+//! `paas status`.
+
+use std::process::ExitCode;
+
+use super::Global;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub async fn run(_args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`paas status` is not available yet")
+}

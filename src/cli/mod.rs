@@ -1,0 +1,109 @@
+//! The command line: clap definitions and dispatch. Each subcommand lives in
+//! `commands/<name>.rs` as an `Args` struct plus `run`.
+//!
+//! Exit codes: 0 success, 1 error, 2 usage (clap's own exit code for bad arguments).
+
+pub mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Let AI assistants operate your Better-PaaS with a scoped agent token.
+#[derive(Debug, Parser)]
+#[command(name = "paas", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Named connection to use (several PaaS instances can be connected at once).
+    #[arg(long, global = true, env = "PAAS_CONTEXT", value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Log verbosity on stderr: error, warn, info, debug or trace.
+    #[arg(
+        long,
+        global = true,
+        env = "PAAS_LOG",
+        default_value = "warn",
+        value_name = "LEVEL"
+    )]
+    pub log_level: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP (stdio, or Streamable HTTP with --http) with the tools this token permits.
+    Mcp(commands::mcp::Args),
+    /// Run an in-memory Better-PaaS on 127.0.0.1 for trying things and for tests.
+    Sandbox(commands::sandbox::Args),
+    /// Connect to a Better-PaaS: get a scoped agent token through the browser.
+    Connect(commands::connect::Args),
+    /// Add the paas MCP server to your editors (Claude Code, Cursor, Codex, VS Code, ...).
+    Setup(commands::setup::Args),
+    /// Show the connection, the token's scopes, the tools it gets and an apps summary.
+    Status(commands::status::Args),
+    /// Print shell lines that export PAAS_API_URL and PAAS_TOKEN.
+    Env(commands::env::Args),
+    /// Forget the stored credential (and optionally the editor entries).
+    Disconnect(commands::disconnect::Args),
+    /// Check every link from config to editor and say what to fix.
+    Doctor(commands::doctor::Args),
+    /// List the tool catalogue, and which tools this token gets.
+    Tools(commands::tools::Args),
+    /// Print a shell completion script.
+    Completions(commands::completions::Args),
+}
+
+/// Parse, set up logging on stderr, run, and map the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(&cli.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Logs go to stderr only: in `paas mcp` stdout belongs to the protocol.
+fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Dispatch one parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let global = commands::Global {
+        context: cli.context,
+    };
+    match cli.command {
+        Command::Mcp(args) => commands::mcp::run(args, &global).await,
+        Command::Sandbox(args) => commands::sandbox::run(args, &global).await,
+        Command::Connect(args) => commands::connect::run(args, &global).await,
+        Command::Setup(args) => commands::setup::run(args, &global).await,
+        Command::Status(args) => commands::status::run(args, &global).await,
+        Command::Env(args) => commands::env::run(args, &global).await,
+        Command::Disconnect(args) => commands::disconnect::run(args, &global).await,
+        Command::Doctor(args) => commands::doctor::run(args, &global).await,
+        Command::Tools(args) => commands::tools::run(args, &global).await,
+        Command::Completions(args) => commands::completions::run(args, &global).await,
+    }
+}

@@ -1,0 +1,1 @@
+//! The MCP server: every line of rmcp code lives here.

@@ -39,6 +39,27 @@ pub enum HttpMethod {
     Delete,
 }
 
+impl HttpMethod {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Post => "POST",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+/// A raw answer: status, the server's error message (if the body had one) and
+/// `Retry-After`. Used by the scope probes, which decide on the status alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    /// `error` of a JSON error body, or the trimmed text body; `None` when empty (HEAD).
+    pub message: Option<String>,
+    pub retry_after: Option<Duration>,
+}
+
 /// One request to the PaaS.
 #[derive(Clone, Debug)]
 pub struct ApiRequest {
@@ -151,6 +172,25 @@ impl Client {
         Ok(response.status().as_u16())
     }
 
+    /// Send one request and return its status and error message without mapping it to an
+    /// error (for scope probes: the wrong read-only method on a route, where 403 and 405 are
+    /// both meaningful answers). Transport failures are still errors.
+    pub async fn answer(&self, request: &ApiRequest) -> Result<Answer, ApiError> {
+        let response = self
+            .request(request)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let body = response.text().await.unwrap_or_default();
+        Ok(Answer {
+            status,
+            message: error_message(&body),
+            retry_after,
+        })
+    }
+
     fn request(&self, request: &ApiRequest) -> reqwest::RequestBuilder {
         let url = format!("{}{}", self.base_url(), request.path);
         let method = match request.method {
@@ -208,17 +248,9 @@ impl Client {
 /// The one place an HTTP error answer becomes an [`ApiError`] (spec §1.6).
 async fn error_from_response(response: reqwest::Response) -> ApiError {
     let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let retry_after = retry_after(response.headers());
     let body = response.text().await.unwrap_or_default();
-    let message = serde_json::from_str::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_else(|| body.trim().to_owned());
+    let message = error_message(&body).unwrap_or_default();
     match (status, message.as_str()) {
         (401, "Unauthorized") => ApiError::Unauthorized,
         (403, "Forbidden: admin token required") => ApiError::AdminRequired,
@@ -231,4 +263,22 @@ async fn error_from_response(response: reqwest::Response) -> ApiError {
         },
         _ => ApiError::Status { status, message },
     }
+}
+
+/// `Retry-After` in seconds (the only form Better-PaaS sends).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// The `error` field of a JSON error body (spec §1.6), else the trimmed text; `None` if empty.
+fn error_message(body: &str) -> Option<String> {
+    let message = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| body.trim().to_owned());
+    (!message.is_empty()).then_some(message)
 }

@@ -8,6 +8,8 @@ pub mod browser;
 pub mod commands;
 pub mod discover;
 pub mod scopes_view;
+pub mod session;
+pub mod toolview;
 
 use std::process::ExitCode;
 

@@ -421,7 +421,7 @@ async fn exchange(api: &str, state: &str, code: &str) -> anyhow::Result<Exchange
 
 fn human_duration(d: Duration) -> String {
     let secs = d.as_secs();
-    if secs >= 60 && secs % 60 == 0 {
+    if secs >= 60 && secs.is_multiple_of(60) {
         format!("{}m", secs / 60)
     } else {
         format!("{secs}s")

@@ -1,1 +1,4 @@
-fn main() {}
+//! The one integration test binary: each module is one area.
+
+mod cli_connect;
+mod cli_support;

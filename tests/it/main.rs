@@ -1,4 +1,5 @@
 //! The one integration test binary: each module is one area.
 
+mod cli_chromium;
 mod cli_connect;
 mod cli_support;

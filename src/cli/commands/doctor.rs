@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Global;
 use crate::api::{ApiRequest, Client, ClientOptions};
-use crate::catalog::probe::{ProbeError, probe};
+use crate::catalog::probe::ProbeError;
 use crate::cli::scopes_view::scopes_line;
 use crate::cli::toolview;
 use crate::config::{self, ConfigFile, Paths, StoreKind, TokenSource, file::mode_of, store};
@@ -239,7 +239,7 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
     // 4. Lockout, token validity, scopes: one probe answers all three.
     let client = Client::new(&credentials.url, Some(credentials.token.clone()), options);
     let grant = match client {
-        Ok(client) => probe(&client).await,
+        Ok(client) => crate::cli::session::checked_probe(&client).await,
         Err(e) => Err(ProbeError::Api(e)),
     };
     match grant {

@@ -17,7 +17,22 @@ use clap::{Parser, Subcommand};
 
 /// Let AI assistants operate your Better-PaaS with a scoped agent token.
 #[derive(Debug, Parser)]
-#[command(name = "paas", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "paas",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "\
+Getting started:
+  paas connect https://paas.example.com   # approve a scoped agent in the browser
+  paas setup                              # add the MCP server to your editors
+  paas status                             # what works, which tools your assistant gets
+
+Exit codes: 0 success, 1 error, 2 usage.
+Environment: PAAS_API_URL + PAAS_TOKEN override the stored credentials; PAAS_CONTEXT
+selects a context; PAAS_TOKEN_STORE=keychain|file chooses where connect stores the token."
+)]
 pub struct Cli {
     /// Named connection to use (several PaaS instances can be connected at once).
     #[arg(long, global = true, env = "PAAS_CONTEXT", value_name = "NAME")]

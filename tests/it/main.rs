@@ -3,4 +3,5 @@
 mod cli_chromium;
 mod cli_commands;
 mod cli_connect;
+mod cli_help;
 mod cli_support;

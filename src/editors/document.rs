@@ -76,6 +76,15 @@ fn parse_options(format: Format) -> ParseOptions {
 }
 
 fn parse_json(format: Format, text: &str) -> Result<CstRootNode, String> {
+    // The CST parser keeps comments as tokens whatever the options say, so strict files are
+    // checked by a strict parser first.
+    if format == Format::Json && !text.trim().is_empty() {
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
+            format!(
+                "not valid JSON (comments and trailing commas are not allowed in this file): {e}"
+            )
+        })?;
+    }
     let root = CstRootNode::parse(text, &parse_options(format)).map_err(|e| {
         let kind = if format == Format::Jsonc {
             "JSON with comments"

@@ -1,1 +1,2 @@
-fn main() {}
+mod setup;
+mod setup_clients;

@@ -1,1 +1,4 @@
-fn main() {}
+mod mcp;
+mod mcp_http;
+mod mcp_python;
+mod support;

@@ -76,6 +76,19 @@ pub enum Command {
     Completions(commands::completions::Args),
 }
 
+/// The current directory as the project whose editor configs (`.mcp.json`, `.cursor/…`,
+/// `.vscode/…`) are checked or cleaned, unless it is the home directory: there the
+/// "project" files are the user-level ones and must not be handled twice.
+pub fn project_dir(paths: &crate::config::Paths) -> Option<std::path::PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize())
+    {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    (!same(&cwd, &paths.home)).then_some(cwd)
+}
+
 /// Parse, set up logging on stderr, run, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

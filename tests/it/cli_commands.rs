@@ -523,3 +523,56 @@ async fn keychain_store_when_the_os_has_one() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn doctor_checks_editor_entries_and_disconnect_removes_them() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    connected(&home, &sandbox, "editors", &["apps:read"]).await;
+    let setup = home.run(&["setup", "--client", "cursor"], "").await;
+    assert_eq!(setup.code, 0, "{setup:?}");
+    let cursor = home.path().join(".cursor").join("mcp.json");
+    assert!(cursor.exists());
+
+    let doctor = home.run(&["doctor", "--json"], "").await;
+    assert_eq!(doctor.code, 0, "{doctor:?}");
+    let report = doctor.json();
+    let editor = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "editor" && c["detail"].as_str().unwrap().contains("Cursor"))
+        .unwrap_or_else(|| panic!("no Cursor check in {report}"))
+        .clone();
+    assert_eq!(editor["status"], "ok", "{editor}");
+
+    // The entry's binary disappears: doctor names the problem and the fix.
+    let text = std::fs::read_to_string(&cursor).unwrap();
+    let mut doc: Value = serde_json::from_str(&text).unwrap();
+    let servers = doc["mcpServers"].as_object_mut().unwrap();
+    let name = servers.keys().next().unwrap().clone();
+    servers[&name]["command"] = Value::from("/nonexistent/paas");
+    std::fs::write(&cursor, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let broken = home.run(&["doctor"], "").await;
+    assert_eq!(broken.code, 1, "{broken:?}");
+    assert!(broken.stdout.contains("[FAIL] editor"), "{}", broken.stdout);
+    assert!(
+        broken.stdout.contains("paas setup --client cursor"),
+        "{}",
+        broken.stdout
+    );
+
+    let mut cmd = home.cmd(&["disconnect", "--remove-setup"]);
+    cmd.current_dir(home.path());
+    let run = run_cmd(cmd, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Removed the paas MCP server from"),
+        "{}",
+        run.stdout
+    );
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&cursor).unwrap()).unwrap();
+    assert!(after["mcpServers"].get(&name).is_none(), "{after}");
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}

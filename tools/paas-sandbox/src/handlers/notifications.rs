@@ -21,7 +21,8 @@ pub fn save(inner: &Arc<Inner>, call: &mut Call) -> Response {
         Err(e) => return e,
     };
     for u in [&c.slack_webhook_url, &c.generic_url] {
-        if !u.is_empty() && !(u.starts_with("https://") || u.starts_with("http://")) {
+        let web = u.starts_with("https://") || u.starts_with("http://");
+        if !u.is_empty() && !web {
             return err(
                 400,
                 &format!("invalid URL {u:?}: must start with http:// or https://"),

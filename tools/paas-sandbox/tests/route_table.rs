@@ -1,6 +1,7 @@
 //! Table-driven check of every HTTP route of spec §3 (routes.go@D). The table below is
 //! written from the spec, independently of the sandbox's own route table.
 //! Format: `METHODS PATH GUARD` with GUARD = `S:a,b` (all of) | `Any:a|b` | `ADMIN` | `ANY` | `PUBLIC`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 mod common;
 

@@ -390,7 +390,7 @@ async fn app_tools_work_end_to_end_by_name() {
     let logs = call(
         &ctx,
         "paas_get_logs",
-        json!({ "app": "web-shop", "lines": 5 }),
+        json!({ "app": "web-shop", "lines": 5.0 }),
     )
     .await
     .unwrap();

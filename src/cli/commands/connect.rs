@@ -334,7 +334,16 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
             eprintln!("warning: could not open browser: {e}");
         }
         println!("If the browser does not open, visit:\n\n  {link}\n");
-        drop(tx);
+        if std::io::stdin().is_terminal() {
+            // Same fallback as --no-browser when the link was opened on another machine.
+            println!(
+                "If the browser ends on an error page (it runs on another machine), paste the \
+                 address it shows here."
+            );
+            browser::spawn_paste_reader(state.clone(), tx);
+        } else {
+            drop(tx);
+        }
     }
     println!("Waiting for authorization in the browser...");
     std::io::stdout().flush()?;

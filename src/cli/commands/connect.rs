@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use super::Global;
 use crate::api::{ApiError, ApiRequest, Client, ClientOptions, Token};
 use crate::catalog::{Grant, Profile};
-use crate::cli::agent_hint::orphan_agent_hint;
+use crate::cli::agent_hint::{delete_agent_commands, orphan_agent_hint};
 use crate::cli::browser::{self, CallbackServer, CodeDelivery};
 use crate::cli::discover::{self, Discovered};
 use crate::cli::scopes_view::{matching_profile, scopes_line};
@@ -211,15 +211,25 @@ async fn check_and_save(paths: &Paths, context: &str, acquired: &Acquired) -> an
         store.kind(),
         fallback,
     );
-    if let Some(previous) = previous
-        && previous.url != acquired.api.trim_end_matches('/')
-    {
-        println!(
-            "\nNote: this replaced context {context:?}, which pointed at {}. Its agent{} still \
-             exists on that server.",
-            previous.url,
-            previous.name.map(|n| format!(" {n:?}")).unwrap_or_default()
-        );
+    // The agent behind the replaced token keeps a live token on its server: say so.
+    if let Some(previous) = previous {
+        let same_agent = previous.url == acquired.api.trim_end_matches('/')
+            && previous.agent_id.is_some()
+            && previous.agent_id == acquired.agent_id;
+        if !same_agent {
+            let agent = previous
+                .name
+                .as_deref()
+                .map(|n| format!(" {n:?}"))
+                .unwrap_or_default();
+            println!(
+                "\nNote: this replaced the previous connection of context {context:?} ({}). Its \
+                 agent{agent} still exists there; if you no longer need it, delete it with the \
+                 admin token:\n{}",
+                previous.url,
+                delete_agent_commands(&previous.url, previous.agent_id.as_deref())
+            );
+        }
     }
     Ok(())
 }

@@ -511,3 +511,33 @@ async fn ui_flag_and_manifest_ui_url_choose_the_page_to_open() {
     assert!(!home.config_file().exists());
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn ctrl_c_aborts_cleanly_and_says_an_agent_may_exist() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (_, state, port) = connecting.link().await;
+    // The user approved in the browser, then gave up before the callback arrived.
+    approve(&sandbox, &state, port, "observer", "abandoned").await;
+    let pid = connecting.child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("connect aborted; nothing was saved"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("an agent may already exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}

@@ -319,6 +319,7 @@ struct Exchanged {
 }
 
 async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
+    let mut interrupt = browser::Interrupt::new().context("could not listen for Ctrl-C")?;
     let state = browser::new_state();
     let (tx, mut rx) = mpsc::channel::<CodeDelivery>(4);
     let server = CallbackServer::start(state.clone(), tx.clone())
@@ -383,7 +384,7 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
                     orphan_agent_hint(&found.api, None)
                 ));
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupt.recv() => {
                 break Err(anyhow!(
                     "connect aborted; nothing was saved.\n{}",
                     orphan_agent_hint(&found.api, None)

@@ -331,6 +331,19 @@ async fn legacy_creates_the_agent_and_never_stores_the_admin_token() {
     assert_eq!(config["profile"], "operator");
     assert!(agent_names(&sandbox).await.contains(&"ci-bot".to_owned()));
 
+    // PAAS_ADMIN_TOKEN works too, but only together with --legacy.
+    let via_env = Home::new();
+    let mut cmd = via_env.cmd(&["connect", &sandbox.url(), "--legacy", "--name", "env-bot"]);
+    cmd.env("PAAS_ADMIN_TOKEN", sandbox.admin_token());
+    let run = crate::cli_support::run_cmd(cmd, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("No --profile given; using deployer."),
+        "{}",
+        run.stdout
+    );
+    assert!(agent_names(&sandbox).await.contains(&"env-bot".to_owned()));
+
     // A wrong admin token: clear message, no agent, nothing written.
     let other = Home::new();
     let run = other

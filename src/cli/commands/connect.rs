@@ -54,7 +54,7 @@ pub struct Args {
     pub token_stdin: bool,
 
     /// Create the agent from the terminal with the admin token (asked for, or read from
-    /// stdin; used once, never stored).
+    /// stdin or PAAS_ADMIN_TOKEN; used once, never stored).
     #[arg(long)]
     pub legacy: bool,
 
@@ -533,18 +533,21 @@ async fn legacy(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
     })
 }
 
+/// The admin token for `--legacy`: `PAAS_ADMIN_TOKEN` when set (it only counts together
+/// with `--legacy`, unlike upstream where it silently switched modes), else a hidden prompt
+/// on a terminal, else one line of stdin.
 fn read_admin_token(interactive: bool) -> anyhow::Result<Token> {
-    let raw = if interactive {
+    let raw = if let Ok(from_env) = std::env::var("PAAS_ADMIN_TOKEN")
+        && !from_env.trim().is_empty()
+    {
+        from_env
+    } else if interactive {
         println!("Paste your admin token (from ./server token on the VPS). It is not saved.");
         print!("Admin token: ");
         std::io::stdout().flush()?;
         console::Term::stdout()
             .read_secure_line()
             .context("could not read the admin token")?
-    } else if let Ok(from_env) = std::env::var("PAAS_ADMIN_TOKEN")
-        && !from_env.trim().is_empty()
-    {
-        from_env
     } else {
         let mut line = String::new();
         std::io::stdin()

@@ -157,18 +157,19 @@ async fn health(http: &reqwest::Client, base: &str) -> Result<(), String> {
     }
 }
 
-/// A reqwest error with its causes ("connection refused" is usually two levels down).
+/// The root cause of a reqwest error ("Connection refused (os error 111)" is usually three
+/// levels down, under "error sending request for url …"); the URL is already in our message.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(inner) = source {
-        let s = inner.to_string();
-        if !text.contains(&s) {
-            text = format!("{text}: {s}");
-        }
-        source = inner.source();
+    let mut root = e;
+    while let Some(inner) = root.source() {
+        root = inner;
     }
-    text
+    let text = root.to_string();
+    if text.contains("tcp connect error") || text.is_empty() {
+        e.to_string()
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]

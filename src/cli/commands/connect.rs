@@ -149,11 +149,11 @@ async fn finish(paths: &Paths, context: &str, acquired: Acquired) -> anyhow::Res
     let result = check_and_save(paths, context, &acquired).await;
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
-        Err(e) if created_agent => Err(e.context(format!(
-            "nothing was saved.\n{}",
+        Err(e) if created_agent => Err(anyhow!(
+            "{e:#}\nNothing was saved. {}",
             orphan_agent_hint(&acquired.api, acquired.agent_id.as_deref())
-        ))),
-        Err(e) => Err(e.context("nothing was saved")),
+        )),
+        Err(e) => Err(anyhow!("{e:#}\nNothing was saved.")),
     }
 }
 

@@ -1,1 +1,3 @@
+mod sandbox_walkthrough;
+
 fn main() {}

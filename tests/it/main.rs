@@ -2,7 +2,9 @@
 //! its real interface (the `paas` binary as a process, MCP clients, the sandbox over sockets).
 
 mod cli_chromium;
+mod cli_commands;
 mod cli_connect;
+mod cli_help;
 mod cli_support;
 mod mcp;
 mod mcp_http;

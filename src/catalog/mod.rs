@@ -7,6 +7,7 @@
 //!
 //! This layer knows the REST client (`api`) but nothing of rmcp or clap.
 
+pub mod probe;
 pub mod scopes;
 
 use std::future::Future;
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use probe::{ProbeError, probe};
 pub use scopes::{Grant, Profile, Scope, UnknownScope};
 
 /// How much a tool can change. Annotations and `--read-only` are derived from this alone.

@@ -1,0 +1,3 @@
+//! analytics handlers (spec §3).
+
+super::stubs!(app, overview, track, script, github_webhook);

@@ -1,0 +1,3 @@
+//! cron handlers (spec §3).
+
+super::stubs!(list, create, update, delete, run);

@@ -1,0 +1,3 @@
+//! notifications handlers (spec §3).
+
+super::stubs!(get, save, test);

@@ -3,7 +3,13 @@
 //!
 //! Exit codes: 0 success, 1 error, 2 usage (clap's own exit code for bad arguments).
 
+pub mod agent_hint;
+pub mod browser;
 pub mod commands;
+pub mod discover;
+pub mod scopes_view;
+pub mod session;
+pub mod toolview;
 
 use std::process::ExitCode;
 

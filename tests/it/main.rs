@@ -1,3 +1,9 @@
+//! The one integration test binary: each module is one area of the product, driven through
+//! its real interface (the `paas` binary as a process, MCP clients, the sandbox over sockets).
+
+mod cli_chromium;
+mod cli_connect;
+mod cli_support;
 mod mcp;
 mod mcp_http;
 mod mcp_python;

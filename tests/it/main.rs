@@ -1,6 +1,7 @@
 //! The one integration test binary: each module is one area of the product, driven through
 //! its real interface (the `paas` binary as a process, MCP clients, the sandbox over sockets).
 
+mod catalog;
 mod cli_chromium;
 mod cli_connect;
 mod cli_support;

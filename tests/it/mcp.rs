@@ -438,12 +438,18 @@ async fn garbage_on_stdin_gets_jsonrpc_errors_not_a_crash() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn newer_protocol_over_stdio_lists_tools() {
+async fn every_protocol_version_over_stdio_lists_and_calls_tools() {
     let world = World::start().await;
     let (_, token) = world.agent("it-proto", Profile::Observer.scopes()).await;
-    for version in [ProtocolVersion::V_2025_06_18, ProtocolVersion::V_2025_11_25] {
-        let client = connect_with(world.command(Some(&token), &[]), version).await;
-        assert!(tool_names(&client).await.contains("list_apps"));
+    for version in [
+        ProtocolVersion::V_2025_06_18,
+        ProtocolVersion::V_2025_11_25,
+        ProtocolVersion::V_2026_07_28,
+    ] {
+        let client = connect_with(world.command(Some(&token), &[]), version.clone()).await;
+        assert!(tool_names(&client).await.contains("list_apps"), "{version}");
+        let apps = call(&client, "list_apps", json!({})).await;
+        assert!(!is_error(&apps), "{version}: {}", text(&apps));
         client.cancel().await.ok();
     }
 }

@@ -17,7 +17,9 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
     ProtocolVersion, Tool,
 };
-use rmcp::service::{NotificationContext, RoleClient, RunningService};
+use rmcp::service::{
+    ClientLifecycleMode, ClientServiceExt, NotificationContext, RoleClient, RunningService,
+};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ServiceExt};
 use serde_json::{Value, json};
@@ -186,13 +188,26 @@ pub async fn connect_with(cmd: tokio::process::Command, version: ProtocolVersion
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn paas mcp");
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        Watcher::new(version).serve(transport),
-    )
-    .await
-    .expect("handshake within 30 s")
-    .expect("handshake succeeds")
+    let watcher = Watcher::new(version.clone());
+    let handshake = async move {
+        if version.has_initialize() {
+            watcher.serve(transport).await
+        } else {
+            // 2026-07-28 has no `initialize`: `server/discover` plus per-request metadata.
+            watcher
+                .serve_with_lifecycle(
+                    transport,
+                    ClientLifecycleMode::Discover {
+                        preferred_versions: vec![version],
+                    },
+                )
+                .await
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), handshake)
+        .await
+        .expect("handshake within 30 s")
+        .expect("handshake succeeds")
 }
 
 pub async fn tool_names(client: &Client) -> BTreeSet<String> {

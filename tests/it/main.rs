@@ -1,3 +1,4 @@
+mod catalog;
 mod mcp;
 mod mcp_http;
 mod mcp_python;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::support::mcp::{
     Seed, World, arguments_for, call, command, connect, connect_with, expected_tools, is_error,
-    is_scope_refusal, text, tool_names, tools,
+    is_scope_refusal, reached_route, text, tool_names, tools,
 };
 use crate::support::proxy::Proxy;
 
@@ -73,8 +73,14 @@ async fn check_case(label: &'static str, who: As) {
             tool.name,
             text(&result)
         );
-        if !text(&result).starts_with("Invalid arguments") {
+        if reached_route(&result) {
             reached += 1;
+        } else {
+            eprintln!(
+                "{label}: {} {args} did not reach its route: {}",
+                tool.name,
+                text(&result)
+            );
         }
     }
     assert!(

@@ -509,3 +509,29 @@ async fn sandbox_mode_serves_the_chosen_profile() {
     assert!(!is_error(&apps), "{}", text(&apps));
     client.cancel().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_serves_status_and_does_not_lock_the_machine_out() {
+    let world = World::start().await;
+    let (_, good) = world.agent("it-good", Profile::Observer.scopes()).await;
+    let client = connect(world.command(Some("bpagt_wrong"), &[])).await;
+    assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(
+        status.contains("rejected the token") && status.contains("paas connect"),
+        "{status}"
+    );
+    client.cancel().await.ok();
+    // The PaaS locks an IP out after 5 rejected tokens; the start-up check must cost one.
+    let answer = reqwest::Client::new()
+        .get(format!("{}/api/apps", world.sandbox.url()))
+        .bearer_auth(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        200,
+        "a wrong token locked this machine out"
+    );
+}

@@ -37,37 +37,16 @@ impl PaasServer {
     }
 
     /// The handler context for one call: the shared client, re-labelled with the MCP
-    /// client's name and version so the PaaS access log says who is calling.
+    /// client's name and version (`paas-mcp/<v> (<client>/<v>)`) so the PaaS access log
+    /// says who is calling. Works for `initialize` sessions and 2026-07-28 per-request
+    /// metadata alike.
     fn call_context(&self, client: Option<&Implementation>) -> ToolContext {
         let mut context = self.shared.context().clone();
-        context.api = context.api.with_user_agent(&user_agent(client));
+        if let Some(info) = client {
+            context.api = context.api.with_mcp_client(&info.name, &info.version);
+        }
         context
     }
-}
-
-/// `paas-mcp/<version> (<client name>/<client version>)`.
-pub fn user_agent(client: Option<&Implementation>) -> String {
-    let base = format!("paas-mcp/{}", env!("CARGO_PKG_VERSION"));
-    match client {
-        Some(info) if !info.name.trim().is_empty() => {
-            format!(
-                "{base} ({}/{})",
-                sanitize(&info.name),
-                sanitize(&info.version)
-            )
-        }
-        _ => base,
-    }
-}
-
-/// Keep a header value printable and short whatever the client sent.
-fn sanitize(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| c.is_ascii_graphic() || *c == ' ')
-        .take(64)
-        .collect::<String>()
-        .trim()
-        .to_owned()
 }
 
 impl ServerHandler for PaasServer {

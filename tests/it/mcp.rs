@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::support::mcp::{
     Seed, World, arguments_for, call, command, connect, connect_with, expected_tools, is_error,
-    is_scope_refusal, text, tool_names, tools,
+    is_scope_refusal, reached_route, text, tool_names, tools,
 };
 use crate::support::proxy::Proxy;
 
@@ -73,8 +73,14 @@ async fn check_case(label: &'static str, who: As) {
             tool.name,
             text(&result)
         );
-        if !text(&result).starts_with("Invalid arguments") {
+        if reached_route(&result) {
             reached += 1;
+        } else {
+            eprintln!(
+                "{label}: {} {args} did not reach its route: {}",
+                tool.name,
+                text(&result)
+            );
         }
     }
     assert!(
@@ -438,12 +444,18 @@ async fn garbage_on_stdin_gets_jsonrpc_errors_not_a_crash() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn newer_protocol_over_stdio_lists_tools() {
+async fn every_protocol_version_over_stdio_lists_and_calls_tools() {
     let world = World::start().await;
     let (_, token) = world.agent("it-proto", Profile::Observer.scopes()).await;
-    for version in [ProtocolVersion::V_2025_06_18, ProtocolVersion::V_2025_11_25] {
-        let client = connect_with(world.command(Some(&token), &[]), version).await;
-        assert!(tool_names(&client).await.contains("list_apps"));
+    for version in [
+        ProtocolVersion::V_2025_06_18,
+        ProtocolVersion::V_2025_11_25,
+        ProtocolVersion::V_2026_07_28,
+    ] {
+        let client = connect_with(world.command(Some(&token), &[]), version.clone()).await;
+        assert!(tool_names(&client).await.contains("list_apps"), "{version}");
+        let apps = call(&client, "list_apps", json!({})).await;
+        assert!(!is_error(&apps), "{version}: {}", text(&apps));
         client.cancel().await.ok();
     }
 }
@@ -496,4 +508,30 @@ async fn sandbox_mode_serves_the_chosen_profile() {
     let apps = call(&client, "list_apps", json!({})).await;
     assert!(!is_error(&apps), "{}", text(&apps));
     client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_serves_status_and_does_not_lock_the_machine_out() {
+    let world = World::start().await;
+    let (_, good) = world.agent("it-good", Profile::Observer.scopes()).await;
+    let client = connect(world.command(Some("bpagt_wrong"), &[])).await;
+    assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(
+        status.contains("rejected the token") && status.contains("paas connect"),
+        "{status}"
+    );
+    client.cancel().await.ok();
+    // The PaaS locks an IP out after 5 rejected tokens; the start-up check must cost one.
+    let answer = reqwest::Client::new()
+        .get(format!("{}/api/apps", world.sandbox.url()))
+        .bearer_auth(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        200,
+        "a wrong token locked this machine out"
+    );
 }

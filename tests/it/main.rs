@@ -10,6 +10,7 @@ mod cli_support;
 mod mcp;
 mod mcp_http;
 mod mcp_python;
+mod readme;
 mod setup;
 mod setup_clients;
 mod support;

@@ -37,6 +37,11 @@ fn readme_table_lists_every_tool_once() {
     assert_eq!(rows, paas_mcp::catalog::all().len());
     for tool in paas_mcp::catalog::all() {
         let cell = format!("\n| `{}`", tool.name);
-        assert_eq!(table.matches(&cell).count(), 1, "{} should have exactly one row", tool.name);
+        assert_eq!(
+            table.matches(&cell).count(),
+            1,
+            "{} should have exactly one row",
+            tool.name
+        );
     }
 }

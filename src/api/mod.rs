@@ -2,13 +2,17 @@
 //! [`ApiError`]s. No rmcp, no clap, no printing.
 
 mod error;
+mod limiter;
 mod token;
+pub mod upload;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
 pub use error::ApiError;
+use limiter::Limiter;
 pub use token::Token;
 
 /// How to build a [`Client`].
@@ -37,6 +41,27 @@ pub enum HttpMethod {
     Head,
     Post,
     Delete,
+}
+
+impl HttpMethod {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Post => "POST",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+}
+
+/// A raw answer: status, the server's error message (if the body had one) and
+/// `Retry-After`. Used by the scope probes, which decide on the status alone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    /// `error` of a JSON error body, or the trimmed text body; `None` when empty (HEAD).
+    pub message: Option<String>,
+    pub retry_after: Option<Duration>,
 }
 
 /// One request to the PaaS.
@@ -74,13 +99,29 @@ impl ApiRequest {
     }
 }
 
-/// An authenticated client for one PaaS base URL. Cheap to clone (shares the pool).
+/// An authenticated client for one PaaS base URL. Cheap to clone (shares the pool and the
+/// rate limiter).
+///
+/// Every request carries a fresh `X-Request-Id` and the current User-Agent, goes through a
+/// client-side limiter that keeps under the PaaS's 20 requests/s, and on 429 honours
+/// `Retry-After` once when it is at most [`MAX_RETRY_AFTER`]. A 401 is never retried (each
+/// failure feeds the PaaS's per-IP lockout, spec §1.7).
 #[derive(Clone, Debug)]
 pub struct Client {
     http: reqwest::Client,
     base: url::Url,
     token: Option<Token>,
     request_timeout: Duration,
+    user_agent: String,
+    limiter: Arc<Limiter>,
+}
+
+/// The longest `Retry-After` we wait out (once) before giving the 429 to the caller.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// The product part of every User-Agent.
+pub fn base_user_agent() -> String {
+    format!("paas-mcp/{}", env!("CARGO_PKG_VERSION"))
 }
 
 impl Client {
@@ -89,6 +130,11 @@ impl Client {
         let trimmed = base.trim().trim_end_matches('/');
         let base = url::Url::parse(trimmed)
             .map_err(|e| ApiError::Invalid(format!("invalid PaaS URL {trimmed:?}: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(ApiError::Invalid(format!(
+                "invalid PaaS URL {trimmed:?}: use http:// or https://"
+            )));
+        }
         let origin = base.origin();
         // Never follow a redirect to another origin: the Authorization header must not leave
         // the PaaS it was issued for.
@@ -100,7 +146,7 @@ impl Client {
             }
         });
         let http = reqwest::Client::builder()
-            .user_agent(options.user_agent)
+            .user_agent(options.user_agent.clone())
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
             .redirect(policy)
@@ -111,7 +157,53 @@ impl Client {
             base,
             token,
             request_timeout: options.request_timeout,
+            user_agent: options.user_agent,
+            limiter: Arc::new(Limiter::default()),
         })
+    }
+
+    /// A client sharing this one's connection pool and limiter whose requests carry
+    /// `user_agent` (e.g. after MCP `initialize`, see [`Client::with_mcp_client`]).
+    pub fn with_user_agent(&self, user_agent: impl Into<String>) -> Client {
+        Client {
+            user_agent: user_agent.into(),
+            ..self.clone()
+        }
+    }
+
+    /// `paas-mcp/<version> (<client name>/<client version>)`, from the MCP `initialize`
+    /// request's `clientInfo`. Control characters are dropped so a client cannot inject
+    /// headers.
+    pub fn with_mcp_client(&self, name: &str, version: &str) -> Client {
+        let clean = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !c.is_control())
+                .take(64)
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        };
+        let (name, version) = (clean(name), clean(version));
+        let ua = match (name.is_empty(), version.is_empty()) {
+            (true, _) => base_user_agent(),
+            (false, true) => format!("{} ({name})", base_user_agent()),
+            (false, false) => format!("{} ({name}/{version})", base_user_agent()),
+        };
+        self.with_user_agent(ua)
+    }
+
+    /// Replace the client-side limiter (requests per second sustained, burst). The PaaS
+    /// allows 20/s with a burst of 40 per IP, shared with every other client on the IP.
+    pub fn with_rate_limit(&self, per_second: f64, burst: f64) -> Client {
+        Client {
+            limiter: Arc::new(Limiter::new(per_second, burst)),
+            ..self.clone()
+        }
+    }
+
+    /// The User-Agent this client sends.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
     }
 
     /// The API base URL, without a trailing slash.
@@ -126,6 +218,33 @@ impl Client {
     /// Send one request; 2xx bodies are parsed as JSON (empty body → `null`).
     pub async fn send(&self, request: ApiRequest) -> Result<Value, ApiError> {
         let response = self.send_raw(&request).await?;
+        self.json_body(response).await
+    }
+
+    /// Send a multipart upload (`/api/deploy/upload` and the project variant) and parse the
+    /// JSON answer. The form is rebuilt for the one retry after a 429.
+    pub async fn send_upload(
+        &self,
+        path: &str,
+        upload: &upload::Upload,
+    ) -> Result<Value, ApiError> {
+        let url = self.url(path);
+        let response = self
+            .dispatch(&|| {
+                let form = upload.form()?;
+                Ok(self
+                    .http
+                    .request(reqwest::Method::POST, url.clone())
+                    .multipart(form))
+            })
+            .await?;
+        if !response.status().is_success() {
+            return Err(error_from_response(response).await);
+        }
+        self.json_body(response).await
+    }
+
+    async fn json_body(&self, response: reqwest::Response) -> Result<Value, ApiError> {
         let status = response.status().as_u16();
         let bytes = response
             .bytes()
@@ -140,31 +259,49 @@ impl Client {
         })
     }
 
-    /// Send one request and return only the status code (for scope probes: HEAD/GET on
-    /// routes of another method, whose body is irrelevant).
+    /// Send one request and return only the status code.
     pub async fn status_of(&self, request: ApiRequest) -> Result<u16, ApiError> {
-        let response = self
-            .request(&request)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
-        Ok(response.status().as_u16())
+        Ok(self.answer(&request).await?.status)
+    }
+
+    /// Send one request and return its status and error message without mapping it to an
+    /// error (for scope probes: the wrong read-only method on a route, where 403 and 405 are
+    /// both meaningful answers). Transport failures are still errors.
+    pub async fn answer(&self, request: &ApiRequest) -> Result<Answer, ApiError> {
+        let response = self.dispatch(&|| Ok(self.request(request))).await?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let body = response.text().await.unwrap_or_default();
+        Ok(Answer {
+            status,
+            message: error_message(&body),
+            retry_after,
+        })
+    }
+
+    /// Send and map every non-2xx answer to an [`ApiError`]; returns the 2xx response.
+    pub async fn send_raw(&self, request: &ApiRequest) -> Result<reqwest::Response, ApiError> {
+        let response = self.dispatch(&|| Ok(self.request(request))).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        Err(error_from_response(response).await)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url(), path)
     }
 
     fn request(&self, request: &ApiRequest) -> reqwest::RequestBuilder {
-        let url = format!("{}{}", self.base_url(), request.path);
         let method = match request.method {
             HttpMethod::Get => reqwest::Method::GET,
             HttpMethod::Head => reqwest::Method::HEAD,
             HttpMethod::Post => reqwest::Method::POST,
             HttpMethod::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self.http.request(method, url);
+        let mut builder = self.http.request(method, self.url(&request.path));
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
-        }
-        if let Some(token) = &self.token {
-            builder = builder.bearer_auth(token.expose());
         }
         if let Some(body) = &request.body {
             builder = builder.json(body);
@@ -172,17 +309,39 @@ impl Client {
         builder
     }
 
-    /// Send and map every non-2xx answer to an [`ApiError`]; returns the 2xx response.
-    pub async fn send_raw(&self, request: &ApiRequest) -> Result<reqwest::Response, ApiError> {
-        let response = self
-            .request(request)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
-        if response.status().is_success() {
+    /// The one place a request leaves: limiter, headers, the single bounded 429 retry.
+    async fn dispatch(
+        &self,
+        make: &(dyn Fn() -> Result<reqwest::RequestBuilder, ApiError> + Sync),
+    ) -> Result<reqwest::Response, ApiError> {
+        let mut retried = false;
+        loop {
+            self.limiter.acquire().await;
+            let request_id = new_request_id();
+            let mut builder = make()?
+                .header(reqwest::header::USER_AGENT, self.user_agent.as_str())
+                .header("X-Request-Id", request_id.as_str());
+            if let Some(token) = &self.token {
+                builder = builder.bearer_auth(token.expose());
+            }
+            let response = builder.send().await.map_err(|e| self.transport_error(&e))?;
+            let status = response.status().as_u16();
+            tracing::debug!(request_id, status, url = %response.url().path(), "PaaS answered");
+            if status == 429 && !retried {
+                let wait = retry_after(response.headers()).unwrap_or(Duration::from_secs(1));
+                if wait <= MAX_RETRY_AFTER {
+                    retried = true;
+                    tracing::info!(
+                        request_id,
+                        wait_secs = wait.as_secs(),
+                        "429 from the PaaS; retrying once after Retry-After"
+                    );
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
             return Ok(response);
         }
-        Err(error_from_response(response).await)
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> ApiError {
@@ -205,20 +364,18 @@ impl Client {
     }
 }
 
+/// 16 random hex characters, enough to find one call in the PaaS's and our logs.
+fn new_request_id() -> String {
+    let bytes: [u8; 8] = rand::random();
+    hex::encode(bytes)
+}
+
 /// The one place an HTTP error answer becomes an [`ApiError`] (spec §1.6).
 async fn error_from_response(response: reqwest::Response) -> ApiError {
     let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let retry_after = retry_after(response.headers());
     let body = response.text().await.unwrap_or_default();
-    let message = serde_json::from_str::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
-        .unwrap_or_else(|| body.trim().to_owned());
+    let message = error_message(&body).unwrap_or_default();
     match (status, message.as_str()) {
         (401, "Unauthorized") => ApiError::Unauthorized,
         (403, "Forbidden: admin token required") => ApiError::AdminRequired,
@@ -231,4 +388,22 @@ async fn error_from_response(response: reqwest::Response) -> ApiError {
         },
         _ => ApiError::Status { status, message },
     }
+}
+
+/// `Retry-After` in seconds (the only form Better-PaaS sends).
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// The `error` field of a JSON error body (spec §1.6), else the trimmed text; `None` if empty.
+fn error_message(body: &str) -> Option<String> {
+    let message = serde_json::from_str::<Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_else(|| body.trim().to_owned());
+    (!message.is_empty()).then_some(message)
 }

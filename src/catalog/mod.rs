@@ -7,7 +7,13 @@
 //!
 //! This layer knows the REST client (`api`) but nothing of rmcp or clap.
 
+pub mod docs;
+pub mod fence;
+pub mod mask;
+pub mod probe;
+pub mod resolve;
 pub mod scopes;
+pub mod tools;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,6 +22,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use probe::{ProbeError, probe};
 pub use scopes::{Grant, Profile, Scope, UnknownScope};
 
 /// How much a tool can change. Annotations and `--read-only` are derived from this alone.
@@ -260,7 +267,8 @@ impl std::fmt::Debug for ToolDef {
 
 /// Every tool in the catalogue, in a stable order (toolset, then declaration order).
 pub fn all() -> &'static [ToolDef] {
-    &[]
+    static ALL: std::sync::LazyLock<Vec<ToolDef>> = std::sync::LazyLock::new(tools::collect);
+    &ALL
 }
 
 /// Look a tool up by name or hidden alias.

@@ -1,0 +1,295 @@
+//! Source uploads for `/api/deploy/upload` (spec §3.1): a local directory becomes repeated
+//! `files` + `paths` multipart parts, or a `.zip` goes up as one `archive` part; the deploy
+//! settings travel as the JSON string field `config`.
+//!
+//! The directory walk skips what never belongs in a build context (`.git`,
+//! `node_modules`, `target`) and symlinks (never followed, so nothing outside the folder
+//! leaks), and stops with a clear error at the caps rather than sending half a tree.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::ApiError;
+
+/// Directory names never uploaded.
+pub const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target"];
+
+/// Caps checked before anything is sent. The server's own limits are 10 000 files,
+/// 100 MiB per file, 500 MiB per request (spec §1.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UploadLimits {
+    pub max_files: usize,
+    pub max_file_bytes: u64,
+    pub max_total_bytes: u64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            max_files: 10_000,
+            max_file_bytes: 100 * 1024 * 1024,
+            max_total_bytes: 200 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why a source could not be packed. Nothing has been sent when this is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} is not a directory or a .zip file")]
+    NotASource(PathBuf),
+    #[error("{0} contains no files to upload (skipped: .git, node_modules, target, symlinks)")]
+    Empty(PathBuf),
+    #[error("{path} is {size} bytes; the per-file limit is {limit} bytes")]
+    FileTooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    #[error(
+        "the upload exceeds {limit} {what}; deploy from git instead, or upload a smaller folder"
+    )]
+    TooBig { what: &'static str, limit: u64 },
+}
+
+/// A packed source, ready to be sent (and re-sent once after a 429).
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// Deploy settings sent as the `config` part.
+    pub config: Value,
+    pub source: Source,
+}
+
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// `(relative path with '/', bytes)`, sorted by path.
+    Files(Vec<(String, Vec<u8>)>),
+    /// One `.zip` file.
+    Archive { file_name: String, bytes: Vec<u8> },
+}
+
+impl Upload {
+    /// Pack a directory or a `.zip` file.
+    pub fn from_path(
+        path: &Path,
+        config: Value,
+        limits: UploadLimits,
+    ) -> Result<Self, UploadError> {
+        let meta = std::fs::metadata(path).map_err(|source| UploadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        if meta.is_dir() {
+            return Self::from_directory(path, config, limits);
+        }
+        let is_zip = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+        if !(meta.is_file() && is_zip) {
+            return Err(UploadError::NotASource(path.to_owned()));
+        }
+        if meta.len() > limits.max_total_bytes {
+            return Err(UploadError::TooBig {
+                what: "bytes",
+                limit: limits.max_total_bytes,
+            });
+        }
+        let bytes = std::fs::read(path).map_err(|source| UploadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "source.zip".to_owned());
+        Ok(Upload {
+            config,
+            source: Source::Archive { file_name, bytes },
+        })
+    }
+
+    /// Pack every regular file under `dir`, skipping [`SKIPPED_DIRS`] and symlinks.
+    pub fn from_directory(
+        dir: &Path,
+        config: Value,
+        limits: UploadLimits,
+    ) -> Result<Self, UploadError> {
+        let mut files = Vec::new();
+        let mut total = 0u64;
+        let mut stack = vec![dir.to_owned()];
+        while let Some(current) = stack.pop() {
+            let entries = std::fs::read_dir(&current).map_err(|source| UploadError::Io {
+                path: current.clone(),
+                source,
+            })?;
+            for entry in entries {
+                let entry = entry.map_err(|source| UploadError::Io {
+                    path: current.clone(),
+                    source,
+                })?;
+                let path = entry.path();
+                let kind = entry.file_type().map_err(|source| UploadError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                if kind.is_symlink() {
+                    continue;
+                }
+                let name = entry.file_name();
+                if kind.is_dir() {
+                    if !SKIPPED_DIRS.iter().any(|s| name == *s) {
+                        stack.push(path);
+                    }
+                    continue;
+                }
+                if !kind.is_file() {
+                    continue;
+                }
+                let size = entry
+                    .metadata()
+                    .map_err(|source| UploadError::Io {
+                        path: path.clone(),
+                        source,
+                    })?
+                    .len();
+                if size > limits.max_file_bytes {
+                    return Err(UploadError::FileTooLarge {
+                        path,
+                        size,
+                        limit: limits.max_file_bytes,
+                    });
+                }
+                total += size;
+                if total > limits.max_total_bytes {
+                    return Err(UploadError::TooBig {
+                        what: "bytes",
+                        limit: limits.max_total_bytes,
+                    });
+                }
+                if files.len() >= limits.max_files {
+                    return Err(UploadError::TooBig {
+                        what: "files",
+                        limit: limits.max_files as u64,
+                    });
+                }
+                let relative = relative_slash_path(dir, &path);
+                let bytes = std::fs::read(&path).map_err(|source| UploadError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
+                files.push((relative, bytes));
+            }
+        }
+        if files.is_empty() {
+            return Err(UploadError::Empty(dir.to_owned()));
+        }
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(Upload {
+            config,
+            source: Source::Files(files),
+        })
+    }
+
+    /// Number of files (1 for an archive).
+    pub fn file_count(&self) -> usize {
+        match &self.source {
+            Source::Files(files) => files.len(),
+            Source::Archive { .. } => 1,
+        }
+    }
+
+    /// Bytes of source content.
+    pub fn total_bytes(&self) -> u64 {
+        match &self.source {
+            Source::Files(files) => files.iter().map(|(_, b)| b.len() as u64).sum(),
+            Source::Archive { bytes, .. } => bytes.len() as u64,
+        }
+    }
+
+    /// The multipart body (built fresh for each attempt).
+    pub(crate) fn form(&self) -> Result<reqwest::multipart::Form, ApiError> {
+        use reqwest::multipart::{Form, Part};
+        let config = serde_json::to_string(&self.config)
+            .map_err(|e| ApiError::Invalid(format!("could not encode the deploy config: {e}")))?;
+        let mut form = Form::new().text("config", config);
+        match &self.source {
+            Source::Files(files) => {
+                for (path, bytes) in files {
+                    let name = path.rsplit('/').next().unwrap_or(path).to_owned();
+                    form = form
+                        .part("files", Part::bytes(bytes.clone()).file_name(name))
+                        .text("paths", path.clone());
+                }
+            }
+            Source::Archive { file_name, bytes } => {
+                form = form.part(
+                    "archive",
+                    Part::bytes(bytes.clone()).file_name(file_name.clone()),
+                );
+            }
+        }
+        Ok(form)
+    }
+}
+
+fn relative_slash_path(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_walk_skips_build_junk_and_keeps_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("src/deep")).unwrap();
+        std::fs::create_dir_all(root.join(".git")).unwrap();
+        std::fs::create_dir_all(root.join("node_modules/x")).unwrap();
+        std::fs::create_dir_all(root.join("target")).unwrap();
+        std::fs::write(root.join("package.json"), "{}").unwrap();
+        std::fs::write(root.join("src/deep/a.js"), "a").unwrap();
+        std::fs::write(root.join(".git/HEAD"), "x").unwrap();
+        std::fs::write(root.join("node_modules/x/i.js"), "x").unwrap();
+        std::fs::write(root.join("target/out"), "x").unwrap();
+        let up = Upload::from_path(root, Value::Null, UploadLimits::default()).unwrap();
+        let Source::Files(files) = &up.source else {
+            panic!("expected files")
+        };
+        let names: Vec<_> = files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(names, ["package.json", "src/deep/a.js"]);
+        assert_eq!(up.total_bytes(), 3);
+    }
+
+    #[test]
+    fn caps_are_enforced_before_sending() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("big"), vec![0u8; 100]).unwrap();
+        let limits = UploadLimits {
+            max_files: 10,
+            max_file_bytes: 50,
+            max_total_bytes: 1000,
+        };
+        assert!(matches!(
+            Upload::from_path(dir.path(), Value::Null, limits),
+            Err(UploadError::FileTooLarge { .. })
+        ));
+        let empty = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Upload::from_path(empty.path(), Value::Null, UploadLimits::default()),
+            Err(UploadError::Empty(_))
+        ));
+    }
+}

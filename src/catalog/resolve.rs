@@ -1,0 +1,193 @@
+//! Apps, projects and add-ons are addressed by **name or id** in every tool, through this
+//! one resolver. A miss answers with the closest existing names, so the model can correct
+//! itself in one step instead of listing everything.
+//!
+//! Resolving a name needs the list route, which needs `apps:read`. A token without it (e.g.
+//! `logs:read` only, or `apps:write` only) still gets every tool its scopes allow: the value
+//! is then passed through as an id and the server's 404 becomes a not-found error that says
+//! names need `apps:read`.
+
+use serde_json::Value;
+
+use super::tools::{array, get, str_field};
+use super::{Scope, ToolContext, ToolError};
+use crate::api::ApiError;
+
+/// What can be looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    App,
+    Project,
+    Addon,
+    /// Servers are listed with `servers:manage`, the scope every server tool needs.
+    Server,
+}
+
+impl Kind {
+    pub const fn noun(self) -> &'static str {
+        match self {
+            Kind::App => "app",
+            Kind::Project => "project",
+            Kind::Addon => "add-on",
+            Kind::Server => "server",
+        }
+    }
+
+    const fn list_path(self) -> &'static str {
+        match self {
+            Kind::App => "/api/apps",
+            Kind::Project => "/api/projects",
+            Kind::Addon => "/api/addons",
+            Kind::Server => "/api/servers",
+        }
+    }
+}
+
+/// A resolved object: its id, its name, and the list entry when one was read.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub id: String,
+    pub name: String,
+    /// The object as listed (`Null` when the value was passed through as an id).
+    pub listed: Value,
+}
+
+/// Resolve `query` (name or id) to one object of `kind`.
+pub async fn resolve(ctx: &ToolContext, kind: Kind, query: &str) -> Result<Resolved, ToolError> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Err(ToolError::InvalidArguments(format!(
+            "{} name or id is required",
+            kind.noun()
+        )));
+    }
+    if kind != Kind::Server && can_list(ctx) == Some(false) {
+        return Ok(passthrough(query));
+    }
+    let items = match get(ctx, kind.list_path(), &[]).await {
+        Ok(v) => array(v),
+        // Unknown grant and the list is refused: fall back to treating it as an id.
+        Err(ToolError::Api(ApiError::MissingScope { .. })) => return Ok(passthrough(query)),
+        Err(e) => return Err(e),
+    };
+    pick(kind, query, items)
+}
+
+/// Match `query` against listed objects: exact id, then exact name, then case-insensitive
+/// name; a miss lists the closest names.
+pub fn pick(kind: Kind, query: &str, items: Vec<Value>) -> Result<Resolved, ToolError> {
+    let found = items
+        .iter()
+        .position(|i| str_field(i, "id") == query)
+        .or_else(|| items.iter().position(|i| str_field(i, "name") == query))
+        .or_else(|| {
+            items
+                .iter()
+                .position(|i| str_field(i, "name").eq_ignore_ascii_case(query))
+        });
+    let all_names: Vec<String> = items
+        .iter()
+        .map(|i| str_field(i, "name").to_owned())
+        .filter(|n| !n.is_empty())
+        .collect();
+    match found.and_then(|at| items.into_iter().nth(at)) {
+        Some(item) => Ok(Resolved {
+            id: str_field(&item, "id").to_owned(),
+            name: str_field(&item, "name").to_owned(),
+            listed: item,
+        }),
+        None => Err(ToolError::NotFound {
+            kind: kind.noun(),
+            query: query.to_owned(),
+            suggestions: closest(query, &all_names, 3),
+        }),
+    }
+}
+
+/// Up to `max` names closest to `query` (substring matches first, then by edit distance,
+/// dropping names that share almost nothing with the query).
+pub fn closest(query: &str, candidates: &[String], max: usize) -> Vec<String> {
+    let q = query.to_ascii_lowercase();
+    let mut scored: Vec<(usize, usize, &String)> = candidates
+        .iter()
+        .filter_map(|name| {
+            let n = name.to_ascii_lowercase();
+            let substring = n.contains(&q) || q.contains(&n);
+            let distance = strsim::levenshtein(&q, &n);
+            let limit = q.len().max(n.len()) / 2 + 1;
+            (substring || distance <= limit).then_some((usize::from(!substring), distance, name))
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(max)
+        .map(|(_, _, n)| n.clone())
+        .collect()
+}
+
+fn passthrough(query: &str) -> Resolved {
+    Resolved {
+        id: query.to_owned(),
+        name: query.to_owned(),
+        listed: Value::Null,
+    }
+}
+
+/// Whether this token may list apps/projects/add-ons, from the last probe: `Some(true)`,
+/// `Some(false)`, or `None` when no probe result is known yet.
+fn can_list(ctx: &ToolContext) -> Option<bool> {
+    let status = ctx.status.read().ok()?;
+    if status.admin_token {
+        return Some(true);
+    }
+    if !status.connected && status.observed_scopes.is_empty() {
+        return None;
+    }
+    Some(status.observed_scopes.contains(&Scope::AppsRead))
+}
+
+/// Turn a 404 on an id that was passed through into a not-found error with a hint.
+pub fn not_found_hint(kind: Kind, query: &str, err: ToolError) -> ToolError {
+    match err {
+        ToolError::Api(ApiError::Status { status: 404, .. }) => ToolError::NotFound {
+            kind: kind.noun(),
+            query: query.to_owned(),
+            suggestions: Vec::new(),
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn apps() -> Vec<Value> {
+        vec![
+            json!({"id": "a1", "name": "web-shop"}),
+            json!({"id": "b2", "name": "api"}),
+            json!({"id": "c3", "name": "worker"}),
+        ]
+    }
+
+    #[test]
+    fn by_id_or_name() {
+        assert_eq!(pick(Kind::App, "b2", apps()).unwrap().name, "api");
+        assert_eq!(pick(Kind::App, "worker", apps()).unwrap().id, "c3");
+        assert_eq!(pick(Kind::App, "API", apps()).unwrap().id, "b2");
+    }
+
+    #[test]
+    fn miss_suggests_closest() {
+        match pick(Kind::App, "web-shp", apps()) {
+            Err(ToolError::NotFound { suggestions, .. }) => assert_eq!(suggestions, ["web-shop"]),
+            other => panic!("{other:?}"),
+        }
+        match pick(Kind::App, "zzzzzzzzzzzz", apps()) {
+            Err(ToolError::NotFound { suggestions, .. }) => assert!(suggestions.is_empty()),
+            other => panic!("{other:?}"),
+        }
+    }
+}

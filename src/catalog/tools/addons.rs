@@ -1,0 +1,258 @@
+//! Add-ons: managed Postgres, MySQL and Redis containers (spec §3.4). Credentials are
+//! redacted by the server; connection env is injected into apps by attach_addon.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{
+    NoArgs, array, check_name, def, get, json_output, list_output, output, post, project, schema,
+    str_field,
+};
+use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::{
+    Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
+};
+
+const READ: Guard = Guard::Scopes(&[&[Scope::AppsRead]]);
+const MANAGE: Guard = Guard::Scopes(&[&[Scope::AddonsManage]]);
+
+const ADDON_SUMMARY: &[&str] = &[
+    "id",
+    "name",
+    "type",
+    "status",
+    "attachedApps",
+    "serverId",
+    "createdAt",
+];
+
+pub const TOOLS: &[ToolDef] = &[
+    ToolDef {
+        description: "List add-ons (Postgres, MySQL, Redis) with status and the apps they are attached to.",
+        ..def(
+            "list_addons",
+            "List add-ons",
+            Toolset::Addons,
+            Access::Read,
+            READ,
+            Method::Get,
+            "/api/addons",
+            schema::<NoArgs>,
+            handler!(list_addons),
+        )
+    },
+    ToolDef {
+        description: "Show one add-on, including its connection env var names (passwords and URLs masked).",
+        ..def(
+            "get_addon",
+            "Get add-on",
+            Toolset::Addons,
+            Access::Read,
+            READ,
+            Method::Get,
+            "/api/addons/get",
+            schema::<AddonArgs>,
+            handler!(get_addon),
+        )
+    },
+    ToolDef {
+        description: "Create a database add-on (postgres, mysql or redis). It starts asynchronously (status building, then running).",
+        ..def(
+            "create_addon",
+            "Create add-on",
+            Toolset::Addons,
+            Access::Write,
+            MANAGE,
+            Method::Post,
+            "/api/addons/create",
+            schema::<CreateAddonArgs>,
+            handler!(create_addon),
+        )
+    },
+    ToolDef {
+        description: "Delete an add-on; with deleteData also its data volume (all data lost). Cannot be undone.",
+        idempotent: true,
+        ..def(
+            "delete_addon",
+            "Delete add-on",
+            Toolset::Addons,
+            Access::Destructive,
+            MANAGE,
+            Method::Post,
+            "/api/addons/delete",
+            schema::<DeleteAddonArgs>,
+            handler!(delete_addon),
+        )
+    },
+    ToolDef {
+        description: "Attach an add-on to an app: its connection env vars (e.g. DATABASE_URL) are added to the app as secrets. Redeploy the app to use them.",
+        idempotent: true,
+        ..def(
+            "attach_addon",
+            "Attach add-on",
+            Toolset::Addons,
+            Access::Write,
+            MANAGE,
+            Method::Post,
+            "/api/addons/attach",
+            schema::<AttachArgs>,
+            handler!(attach_addon),
+        )
+    },
+    ToolDef {
+        description: "Detach an add-on from an app (its connection env vars are removed from the app; the data stays).",
+        idempotent: true,
+        ..def(
+            "detach_addon",
+            "Detach add-on",
+            Toolset::Addons,
+            Access::Write,
+            MANAGE,
+            Method::Post,
+            "/api/addons/detach",
+            schema::<AttachArgs>,
+            handler!(detach_addon),
+        )
+    },
+];
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddonArgs {
+    /// Add-on name or id, as shown by list_addons.
+    pub addon: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AddonType {
+    Postgres,
+    Mysql,
+    Redis,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateAddonArgs {
+    /// Database type: postgres, mysql or redis.
+    #[serde(rename = "type")]
+    pub kind: AddonType,
+    /// Add-on name: 2-40 lowercase letters, digits or hyphens.
+    pub name: String,
+    /// Server id to run it on (default "localhost"; must match the apps it serves).
+    #[serde(default)]
+    pub server: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DeleteAddonArgs {
+    /// Add-on name or id.
+    pub addon: String,
+    /// Also delete the data volume (default false: the volume is kept).
+    #[serde(default)]
+    pub delete_data: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachArgs {
+    /// Add-on name or id.
+    pub addon: String,
+    /// App name or id (on the same server as the add-on).
+    pub app: String,
+}
+
+async fn list_addons(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
+    let items = array(get(ctx, "/api/addons", &[]).await?)
+        .iter()
+        .map(|a| project(a, ADDON_SUMMARY))
+        .collect();
+    Ok(list_output("addons", items, "No add-ons yet."))
+}
+
+async fn get_addon(ctx: &ToolContext, args: AddonArgs) -> Result<ToolOutput, ToolError> {
+    let addon = resolve(ctx, Kind::Addon, &args.addon).await?;
+    let mut detail = get(ctx, "/api/addons/get", &[("id", addon.id)])
+        .await
+        .map_err(|e| not_found_hint(Kind::Addon, &args.addon, e))?;
+    if let Some(env) = detail.get("connEnv").cloned()
+        && let Some(obj) = detail.as_object_mut()
+    {
+        obj.insert(
+            "connEnv".to_owned(),
+            crate::catalog::mask::env_map(&env, &[]),
+        );
+    }
+    Ok(json_output(detail))
+}
+
+async fn create_addon(ctx: &ToolContext, args: CreateAddonArgs) -> Result<ToolOutput, ToolError> {
+    check_name("add-on", &args.name)?;
+    let mut body = json!({ "type": args.kind, "name": args.name });
+    if let (Some(s), Some(obj)) = (&args.server, body.as_object_mut()) {
+        obj.insert("serverId".to_owned(), s.clone().into());
+    }
+    let created = post(ctx, "/api/addons/create", body).await?;
+    let text = format!(
+        "Creating {} add-on {} ({}): status {}",
+        str_field(&created, "type"),
+        str_field(&created, "name"),
+        str_field(&created, "id"),
+        str_field(&created, "status")
+    );
+    Ok(output(project(&created, ADDON_SUMMARY), text))
+}
+
+async fn delete_addon(ctx: &ToolContext, args: DeleteAddonArgs) -> Result<ToolOutput, ToolError> {
+    let addon = resolve(ctx, Kind::Addon, &args.addon).await?;
+    let delete_data = args.delete_data.unwrap_or(false);
+    post(
+        ctx,
+        "/api/addons/delete",
+        json!({ "id": addon.id, "deleteData": delete_data }),
+    )
+    .await
+    .map_err(|e| not_found_hint(Kind::Addon, &args.addon, e))?;
+    Ok(output(
+        json!({ "id": addon.id, "name": addon.name, "status": "deleted", "dataDeleted": delete_data }),
+        format!(
+            "Deleted add-on {}{}",
+            addon.name,
+            if delete_data {
+                " and its data"
+            } else {
+                " (data volume kept)"
+            }
+        ),
+    ))
+}
+
+async fn attach(
+    ctx: &ToolContext,
+    args: AttachArgs,
+    path: &str,
+    verb: &str,
+) -> Result<ToolOutput, ToolError> {
+    let addon = resolve(ctx, Kind::Addon, &args.addon).await?;
+    let app = resolve(ctx, Kind::App, &args.app).await?;
+    let updated = post(ctx, path, json!({ "addonId": addon.id, "appId": app.id })).await?;
+    Ok(output(
+        json!({ "addonId": addon.id, "addon": addon.name, "appId": app.id, "app": str_field(&updated, "name") }),
+        format!(
+            "{verb} add-on {} {} app {}. Redeploy the app to apply.",
+            addon.name,
+            if verb == "Attached" { "to" } else { "from" },
+            app.name
+        ),
+    ))
+}
+
+async fn attach_addon(ctx: &ToolContext, args: AttachArgs) -> Result<ToolOutput, ToolError> {
+    attach(ctx, args, "/api/addons/attach", "Attached").await
+}
+
+async fn detach_addon(ctx: &ToolContext, args: AttachArgs) -> Result<ToolOutput, ToolError> {
+    attach(ctx, args, "/api/addons/detach", "Detached").await
+}

@@ -1,0 +1,55 @@
+//! The PaaS audit log (spec §5): admin token only. No filters exist upstream; filtering by
+//! actor or action here is done on the newest ≤500 entries.
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{array, def, get, list_output, schema, str_field};
+use crate::catalog::{Access, Guard, Method, ToolContext, ToolDef, ToolError, ToolOutput, Toolset};
+
+pub const TOOLS: &[ToolDef] = &[ToolDef {
+    description: "Read the PaaS audit log, newest first: who (admin or agent id) did what (action, resource type), from which IP, when. Only mutating requests are recorded.",
+    ..def(
+        "audit_logs",
+        "Audit log",
+        Toolset::Audit,
+        Access::Read,
+        Guard::Admin,
+        Method::Get,
+        "/api/audit-logs",
+        schema::<AuditArgs>,
+        handler!(audit_logs),
+    )
+}];
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AuditArgs {
+    /// Number of newest entries to read, 1-500 (default 50).
+    #[serde(default)]
+    pub limit: Option<u32>,
+    /// Only entries by this actor id ("admin" or an agent id from list_agents).
+    #[serde(default)]
+    pub actor_id: Option<String>,
+    /// Only entries whose action contains this text, e.g. "app:" or "deploy".
+    #[serde(default)]
+    pub action: Option<String>,
+}
+
+async fn audit_logs(ctx: &ToolContext, args: AuditArgs) -> Result<ToolOutput, ToolError> {
+    let limit = args.limit.unwrap_or(50).clamp(1, 500);
+    let items: Vec<_> = array(get(ctx, "/api/audit-logs", &[("limit", limit.to_string())]).await?)
+        .into_iter()
+        .filter(|e| {
+            args.actor_id
+                .as_deref()
+                .is_none_or(|a| str_field(e, "actorId") == a)
+        })
+        .filter(|e| {
+            args.action
+                .as_deref()
+                .is_none_or(|a| str_field(e, "action").contains(a))
+        })
+        .collect();
+    Ok(list_output("entries", items, "No audit entries."))
+}

@@ -1,0 +1,112 @@
+//! Custom domains of an app (spec §3.1) and Cloudflare DNS records (spec §3.5).
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{def, json_output, output, post, str_field};
+use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::tools::schema;
+use crate::catalog::{
+    Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
+};
+
+const WRITE: Guard = Guard::Scopes(&[&[Scope::AppsWrite]]);
+
+pub const TOOLS: &[ToolDef] = &[
+    ToolDef {
+        description: "Attach a custom domain to an app (lower-cased; fails if another app uses it). Point the domain's DNS at the PaaS (see create_dns_record).",
+        idempotent: true,
+        ..def(
+            "add_domain",
+            "Add domain",
+            Toolset::Domains,
+            Access::Write,
+            WRITE,
+            Method::Post,
+            "/api/apps/domains/add",
+            schema::<DomainArgs>,
+            handler!(add_domain),
+        )
+    },
+    ToolDef {
+        description: "Detach a custom domain from an app; the app stops answering on it.",
+        idempotent: true,
+        ..def(
+            "remove_domain",
+            "Remove domain",
+            Toolset::Domains,
+            Access::Destructive,
+            WRITE,
+            Method::Post,
+            "/api/apps/domains/remove",
+            schema::<DomainArgs>,
+            handler!(remove_domain),
+        )
+    },
+    ToolDef {
+        description: "Create or update a Cloudflare DNS A record pointing a domain at the PaaS server (needs a Cloudflare token saved on the PaaS).",
+        idempotent: true,
+        ..def(
+            "create_dns_record",
+            "Create DNS record",
+            Toolset::Domains,
+            Access::Write,
+            Guard::Scopes(&[&[Scope::ServersManage]]),
+            Method::Post,
+            "/api/cloudflare/dns",
+            schema::<DnsArgs>,
+            handler!(create_dns_record),
+        )
+    },
+];
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DomainArgs {
+    /// App name or id.
+    pub app: String,
+    /// Hostname such as "shop.example.com" (no scheme, no path).
+    pub domain: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DnsArgs {
+    /// Hostname such as "shop.example.com"; its zone must be in the Cloudflare account.
+    pub domain: String,
+}
+
+async fn change(
+    ctx: &ToolContext,
+    args: DomainArgs,
+    path: &str,
+    verb: &str,
+) -> Result<ToolOutput, ToolError> {
+    let app = resolve(ctx, Kind::App, &args.app).await?;
+    let updated = post(ctx, path, json!({ "id": app.id, "domain": args.domain }))
+        .await
+        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    let domains = updated.get("domains").cloned().unwrap_or(json!([]));
+    Ok(output(
+        json!({ "id": app.id, "name": str_field(&updated, "name"), "domains": domains }),
+        format!(
+            "{verb} {} for {}; domains now: {domains}",
+            args.domain, app.name
+        ),
+    ))
+}
+
+async fn add_domain(ctx: &ToolContext, args: DomainArgs) -> Result<ToolOutput, ToolError> {
+    change(ctx, args, "/api/apps/domains/add", "Added").await
+}
+
+async fn remove_domain(ctx: &ToolContext, args: DomainArgs) -> Result<ToolOutput, ToolError> {
+    change(ctx, args, "/api/apps/domains/remove", "Removed").await
+}
+
+async fn create_dns_record(ctx: &ToolContext, args: DnsArgs) -> Result<ToolOutput, ToolError> {
+    Ok(json_output(
+        post(ctx, "/api/cloudflare/dns", json!({ "domain": args.domain })).await?,
+    ))
+}

@@ -1,0 +1,372 @@
+//! Servers (remote Docker hosts over SSH) and the Cloudflare connection (spec §3.5). All
+//! need `servers:manage`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::{
+    NoArgs, array, check_name, def, get, json_output, list_output, output, post, project, put_opt,
+    schema, str_field,
+};
+use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::{
+    Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
+};
+
+const MANAGE: Guard = Guard::Scopes(&[&[Scope::ServersManage]]);
+
+const SERVER_SUMMARY: &[&str] = &[
+    "id",
+    "name",
+    "description",
+    "ip",
+    "port",
+    "sshUser",
+    "isLocal",
+    "status",
+    "lastChecked",
+    "publicKey",
+];
+
+pub const TOOLS: &[ToolDef] = &[
+    ToolDef {
+        description: "List the servers apps can run on (\"localhost\" is the PaaS host) with address and connection status.",
+        ..def(
+            "list_servers",
+            "List servers",
+            Toolset::Servers,
+            Access::Read,
+            MANAGE,
+            Method::Get,
+            "/api/servers",
+            schema::<NoArgs>,
+            handler!(list_servers),
+        )
+    },
+    ToolDef {
+        description: "Register an existing machine reachable over SSH. The answer contains the public key to add to its authorized_keys; then run test_server.",
+        ..def(
+            "create_server",
+            "Add server",
+            Toolset::Servers,
+            Access::Write,
+            MANAGE,
+            Method::Post,
+            "/api/servers/create",
+            schema::<CreateServerArgs>,
+            handler!(create_server),
+        )
+    },
+    ToolDef {
+        description: "Create a new cloud VM (Hetzner, DigitalOcean or Vultr) with the given provider API token and register it as a server. Costs money at the provider.",
+        ..def(
+            "create_cloud_server",
+            "Create cloud server",
+            Toolset::Servers,
+            Access::Write,
+            MANAGE,
+            Method::Post,
+            "/api/servers/cloud/create",
+            schema::<CreateCloudServerArgs>,
+            handler!(create_cloud_server),
+        )
+    },
+    ToolDef {
+        description: "Change a server's name and description.",
+        idempotent: true,
+        ..def(
+            "update_server",
+            "Update server",
+            Toolset::Servers,
+            Access::Write,
+            MANAGE,
+            Method::Post,
+            "/api/servers/update",
+            schema::<UpdateServerArgs>,
+            handler!(update_server),
+        )
+    },
+    ToolDef {
+        description: "Remove a server from the PaaS (not localhost; refused while apps are deployed on it).",
+        idempotent: true,
+        ..def(
+            "delete_server",
+            "Remove server",
+            Toolset::Servers,
+            Access::Destructive,
+            MANAGE,
+            Method::Post,
+            "/api/servers/delete",
+            schema::<ServerArgs>,
+            handler!(delete_server),
+        )
+    },
+    ToolDef {
+        description: "Test the SSH and Docker connection to a server and record its status.",
+        idempotent: true,
+        ..def(
+            "test_server",
+            "Test server connection",
+            Toolset::Servers,
+            Access::Write,
+            MANAGE,
+            Method::Post,
+            "/api/servers/test",
+            schema::<ServerArgs>,
+            handler!(test_server),
+        )
+    },
+    ToolDef {
+        description: "Show the SSH public key to add to a server's authorized_keys.",
+        ..def(
+            "get_server_public_key",
+            "Get server SSH key",
+            Toolset::Servers,
+            Access::Read,
+            MANAGE,
+            Method::Get,
+            "/api/servers/keys/public",
+            schema::<ServerArgs>,
+            handler!(get_server_public_key),
+        )
+    },
+    ToolDef {
+        description: "Whether a Cloudflare API token is saved on the PaaS (for create_dns_record).",
+        ..def(
+            "cloudflare_status",
+            "Cloudflare status",
+            Toolset::Servers,
+            Access::Read,
+            MANAGE,
+            Method::Get,
+            "/api/cloudflare/status",
+            schema::<NoArgs>,
+            handler!(cloudflare_status),
+        )
+    },
+    ToolDef {
+        description: "Save a Cloudflare API token on the PaaS (verified against Cloudflare first).",
+        idempotent: true,
+        ..def(
+            "save_cloudflare_token",
+            "Save Cloudflare token",
+            Toolset::Servers,
+            Access::Write,
+            MANAGE,
+            Method::Post,
+            "/api/cloudflare/token/save",
+            schema::<CloudflareTokenArgs>,
+            handler!(save_cloudflare_token),
+        )
+    },
+    ToolDef {
+        description: "Delete the saved Cloudflare API token.",
+        idempotent: true,
+        ..def(
+            "delete_cloudflare_token",
+            "Delete Cloudflare token",
+            Toolset::Servers,
+            Access::Destructive,
+            MANAGE,
+            Method::Post,
+            "/api/cloudflare/token/delete",
+            schema::<NoArgs>,
+            handler!(delete_cloudflare_token),
+        )
+    },
+];
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServerArgs {
+    /// Server name or id, as shown by list_servers.
+    pub server: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateServerArgs {
+    /// Display name.
+    pub name: String,
+    /// IP address or hostname.
+    pub ip: String,
+    /// SSH port (default 22).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// SSH user (default "root").
+    #[serde(default)]
+    pub ssh_user: Option<String>,
+    /// Free-text description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Hetzner,
+    Digitalocean,
+    Vultr,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateCloudServerArgs {
+    /// Cloud provider: hetzner, digitalocean or vultr.
+    pub provider: Provider,
+    /// The provider's API token (used once, not stored by the tool).
+    pub token: String,
+    /// Name of the new server: 2-40 lowercase letters, digits or hyphens.
+    pub name: String,
+    /// Provider region, e.g. "fsn1" or "nyc3" (default: the provider's).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Provider size/plan, e.g. "cx22" (default: the provider's smallest).
+    #[serde(default)]
+    pub size: Option<String>,
+    /// OS image (default: the provider's Ubuntu LTS).
+    #[serde(default)]
+    pub image: Option<String>,
+    /// SSH user (default "root").
+    #[serde(default)]
+    pub ssh_user: Option<String>,
+    /// Free-text description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateServerArgs {
+    /// Server name or id.
+    pub server: String,
+    /// New display name.
+    pub name: String,
+    /// New description (default: empty).
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloudflareTokenArgs {
+    /// Cloudflare API token with DNS edit permission.
+    pub token: String,
+}
+
+async fn list_servers(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
+    let items = array(get(ctx, "/api/servers", &[]).await?)
+        .iter()
+        .map(|s| project(s, SERVER_SUMMARY))
+        .collect();
+    Ok(list_output("servers", items, "No servers."))
+}
+
+async fn create_server(ctx: &ToolContext, args: CreateServerArgs) -> Result<ToolOutput, ToolError> {
+    let mut body = Map::new();
+    body.insert("name".to_owned(), args.name.clone().into());
+    body.insert("ip".to_owned(), args.ip.clone().into());
+    put_opt(&mut body, "port", &args.port);
+    put_opt(&mut body, "sshUser", &args.ssh_user);
+    put_opt(&mut body, "description", &args.description);
+    let server = post(ctx, "/api/servers/create", Value::Object(body)).await?;
+    let text = format!(
+        "Added server {} ({}). Add this public key to ~/.ssh/authorized_keys of {}@{}, then run test_server:\n{}",
+        str_field(&server, "name"),
+        str_field(&server, "id"),
+        str_field(&server, "sshUser"),
+        str_field(&server, "ip"),
+        str_field(&server, "publicKey")
+    );
+    Ok(output(project(&server, SERVER_SUMMARY), text))
+}
+
+async fn create_cloud_server(
+    ctx: &ToolContext,
+    args: CreateCloudServerArgs,
+) -> Result<ToolOutput, ToolError> {
+    check_name("server", &args.name)?;
+    let mut body = Map::new();
+    body.insert("provider".to_owned(), json!(args.provider));
+    body.insert("token".to_owned(), args.token.clone().into());
+    body.insert("name".to_owned(), args.name.clone().into());
+    put_opt(&mut body, "region", &args.region);
+    put_opt(&mut body, "size", &args.size);
+    put_opt(&mut body, "image", &args.image);
+    put_opt(&mut body, "sshUser", &args.ssh_user);
+    put_opt(&mut body, "description", &args.description);
+    let server = post(ctx, "/api/servers/cloud/create", Value::Object(body)).await?;
+    Ok(json_output(project(&server, SERVER_SUMMARY)))
+}
+
+async fn update_server(ctx: &ToolContext, args: UpdateServerArgs) -> Result<ToolOutput, ToolError> {
+    let server = resolve(ctx, Kind::Server, &args.server).await?;
+    let answer = post(
+        ctx,
+        "/api/servers/update",
+        json!({ "id": server.id, "name": args.name, "description": args.description.clone().unwrap_or_default() }),
+    )
+    .await
+    .map_err(|e| not_found_hint(Kind::Server, &args.server, e))?;
+    Ok(output(
+        json!({ "id": server.id, "name": args.name, "status": str_field(&answer, "status") }),
+        format!("Updated server {} ({})", args.name, server.id),
+    ))
+}
+
+async fn by_id(ctx: &ToolContext, query: &str, path: &str) -> Result<(String, Value), ToolError> {
+    let server = resolve(ctx, Kind::Server, query).await?;
+    let answer = post(ctx, path, json!({ "id": server.id }))
+        .await
+        .map_err(|e| not_found_hint(Kind::Server, query, e))?;
+    Ok((server.id, answer))
+}
+
+async fn delete_server(ctx: &ToolContext, args: ServerArgs) -> Result<ToolOutput, ToolError> {
+    let (id, answer) = by_id(ctx, &args.server, "/api/servers/delete").await?;
+    Ok(output(
+        json!({ "id": id, "status": str_field(&answer, "status") }),
+        format!("Removed server {}", args.server),
+    ))
+}
+
+async fn test_server(ctx: &ToolContext, args: ServerArgs) -> Result<ToolOutput, ToolError> {
+    let (_, answer) = by_id(ctx, &args.server, "/api/servers/test").await?;
+    Ok(json_output(answer))
+}
+
+async fn get_server_public_key(
+    ctx: &ToolContext,
+    args: ServerArgs,
+) -> Result<ToolOutput, ToolError> {
+    let server = resolve(ctx, Kind::Server, &args.server).await?;
+    let answer = get(ctx, "/api/servers/keys/public", &[("id", server.id)])
+        .await
+        .map_err(|e| not_found_hint(Kind::Server, &args.server, e))?;
+    Ok(json_output(answer))
+}
+
+async fn cloudflare_status(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
+    Ok(json_output(get(ctx, "/api/cloudflare/status", &[]).await?))
+}
+
+async fn save_cloudflare_token(
+    ctx: &ToolContext,
+    args: CloudflareTokenArgs,
+) -> Result<ToolOutput, ToolError> {
+    Ok(json_output(
+        post(
+            ctx,
+            "/api/cloudflare/token/save",
+            json!({ "token": args.token }),
+        )
+        .await?,
+    ))
+}
+
+async fn delete_cloudflare_token(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
+    Ok(json_output(
+        post(ctx, "/api/cloudflare/token/delete", json!({})).await?,
+    ))
+}

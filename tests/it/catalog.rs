@@ -1,0 +1,265 @@
+//! Catalogue invariants over every tool, and a reviewed snapshot of each tool definition
+//! (name, title, description, toolset, access, guard, route, schemas). A changed tool fails
+//! here until its snapshot is reviewed (`cargo insta review`; CI runs with INSTA_UPDATE=no).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
+use std::collections::BTreeSet;
+
+use paas_mcp::catalog::{self, Access, Guard, Method, Scope, Toolset};
+use serde_json::{Value, json};
+
+/// Every name the issue requires, plus the Go server's names as hidden aliases.
+const REQUIRED: &[&str] = &[
+    "list_apps",
+    "get_app",
+    "deploy",
+    "redeploy",
+    "rollback_app",
+    "stop_app",
+    "start_app",
+    "restart_app",
+    "update_app",
+    "rename_app",
+    "delete_app",
+    "read_logs",
+    "build_logs",
+    "list_deployments",
+    "app_metrics",
+    "list_projects",
+    "get_project",
+    "create_project",
+    "delete_project",
+    "list_addons",
+    "create_addon",
+    "attach_addon",
+    "delete_addon",
+    "db_query",
+    "list_servers",
+    "list_cron_jobs",
+    "create_cron_job",
+    "run_cron_job",
+    "list_backups",
+    "create_backup",
+    "restore_backup",
+    "list_agents",
+    "create_agent",
+    "rotate_agent",
+    "delete_agent",
+    "audit_logs",
+    "paas_status",
+];
+
+const GO_ALIASES: &[(&str, &str)] = &[
+    ("paas_list_apps", "list_apps"),
+    ("paas_list_projects", "list_projects"),
+    ("paas_get_app", "get_app"),
+    ("paas_deploy", "deploy"),
+    ("paas_redeploy", "redeploy"),
+    ("paas_get_logs", "read_logs"),
+    ("paas_status", "paas_status"),
+];
+
+#[test]
+fn names_and_aliases_are_unique_snake_case() {
+    let mut seen = BTreeSet::new();
+    for tool in catalog::all() {
+        for name in std::iter::once(&tool.name).chain(tool.aliases) {
+            assert!(seen.insert(*name), "duplicate tool name or alias {name}");
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    && name.len() <= 64,
+                "{name} is not snake_case"
+            );
+        }
+    }
+}
+
+#[test]
+fn required_tools_and_go_aliases_exist() {
+    for name in REQUIRED {
+        assert!(
+            catalog::all().iter().any(|t| t.name == *name),
+            "missing tool {name}"
+        );
+    }
+    for (alias, target) in GO_ALIASES {
+        let tool = catalog::find(alias).unwrap_or_else(|| panic!("alias {alias} unknown"));
+        assert_eq!(tool.name, *target, "{alias}");
+    }
+}
+
+#[test]
+fn every_tool_declares_a_guard_title_and_description() {
+    for tool in catalog::all() {
+        assert!(!tool.title.is_empty(), "{} has no title", tool.name);
+        assert!(
+            tool.description.len() > 20,
+            "{} has no real description",
+            tool.name
+        );
+        if let Guard::Scopes(groups) = tool.guard {
+            assert!(
+                !groups.is_empty() || tool.name == "paas_status",
+                "{} declares no scopes",
+                tool.name
+            );
+            assert!(
+                groups.iter().all(|g| !g.is_empty()),
+                "{} has an empty group",
+                tool.name
+            );
+        }
+        assert!(tool.route.path.starts_with("/api/"), "{}", tool.name);
+    }
+}
+
+#[test]
+fn get_routes_are_read_tools_and_admin_tools_are_the_admin_toolsets() {
+    for tool in catalog::all() {
+        if tool.route.method == Method::Get {
+            assert_eq!(
+                tool.access,
+                Access::Read,
+                "{} is a GET but not Read",
+                tool.name
+            );
+        }
+        let admin_toolset = matches!(tool.toolset, Toolset::Agents | Toolset::Audit);
+        assert_eq!(
+            matches!(tool.guard, Guard::Admin),
+            admin_toolset,
+            "{}",
+            tool.name
+        );
+    }
+}
+
+#[test]
+fn guards_match_the_spec_for_the_tricky_routes() {
+    let guard = |name: &str| catalog::find(name).map(|t| t.guard);
+    assert_eq!(
+        guard("deploy"),
+        Some(Guard::Scopes(&[
+            &[Scope::DeployTrigger],
+            &[Scope::AppsWrite]
+        ]))
+    );
+    assert_eq!(
+        guard("read_logs"),
+        Some(Guard::Scopes(&[&[Scope::AppsRead, Scope::LogsRead]]))
+    );
+    assert_eq!(
+        guard("delete_app"),
+        Some(Guard::Scopes(&[&[Scope::AppsDelete]]))
+    );
+    assert_eq!(
+        guard("app_metrics"),
+        Some(Guard::Scopes(&[&[Scope::MetricsRead]]))
+    );
+    assert_eq!(
+        guard("db_query").map(|_| catalog::find("db_query").map(|t| t.access)),
+        Some(Some(Access::Destructive))
+    );
+    assert_eq!(guard("paas_status"), Some(Guard::Scopes(&[])));
+}
+
+/// Deletes, restores, prunes and database writes are destructive.
+#[test]
+fn destructive_tools_are_marked() {
+    for name in [
+        "delete_app",
+        "delete_project",
+        "delete_addon",
+        "restore_backup",
+        "delete_backup",
+        "docker_prune",
+        "db_query",
+        "db_insert_row",
+        "db_update_row",
+        "db_delete_row",
+        "delete_agent",
+        "delete_cron_job",
+        "delete_server",
+    ] {
+        let tool = catalog::find(name).unwrap_or_else(|| panic!("{name}"));
+        assert_eq!(tool.access, Access::Destructive, "{name}");
+    }
+}
+
+#[test]
+fn input_schemas_are_portable_objects_with_described_properties() {
+    for tool in catalog::all() {
+        let schema = (tool.input_schema)();
+        assert_eq!(schema.get("type"), Some(&json!("object")), "{}", tool.name);
+        for key in ["anyOf", "oneOf", "allOf", "$ref", "$defs"] {
+            assert!(
+                !schema.contains_key(key),
+                "{} has top-level {key}",
+                tool.name
+            );
+        }
+        let text = Value::Object(schema.clone()).to_string();
+        assert!(!text.contains("\"$ref\""), "{} uses $ref", tool.name);
+        assert!(!text.contains("\"null\""), "{} has a null type", tool.name);
+        let props = schema.get("properties").and_then(Value::as_object).unwrap();
+        for (name, prop) in props {
+            let desc = prop
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            assert!(!desc.is_empty(), "{}.{name} has no description", tool.name);
+        }
+    }
+}
+
+#[test]
+fn output_schemas_are_objects() {
+    for tool in catalog::all() {
+        if let Some(schema) = tool.output_schema {
+            let schema = schema();
+            assert_eq!(schema.get("type"), Some(&json!("object")), "{}", tool.name);
+        }
+    }
+}
+
+#[test]
+fn markdown_table_lists_every_tool() {
+    let table = catalog::docs::markdown_table();
+    assert_eq!(table.lines().count(), catalog::all().len() + 2);
+    assert!(table.contains("| `deploy` (alias `paas_deploy`) | deploy | write | `deploy:trigger` + `apps:write` | `POST /api/deploy` |"));
+    assert!(table.contains("`apps:read` \\| `logs:read`"));
+}
+
+fn guard_json(guard: &Guard) -> Value {
+    match guard {
+        Guard::Admin => json!("admin"),
+        Guard::Scopes(groups) => json!(
+            groups
+                .iter()
+                .map(|g| g.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+                .collect::<Vec<_>>()
+        ),
+    }
+}
+
+#[test]
+fn tool_definitions_snapshot() {
+    for tool in catalog::all() {
+        let def = json!({
+            "name": tool.name,
+            "title": tool.title,
+            "description": tool.description,
+            "toolset": tool.toolset,
+            "access": tool.access,
+            "idempotent": tool.idempotent,
+            "guard": guard_json(&tool.guard),
+            "route": tool.route,
+            "aliases": tool.aliases,
+            "inputSchema": (tool.input_schema)(),
+            "outputSchema": tool.output_schema.map(|s| s()),
+        });
+        insta::assert_json_snapshot!(format!("tool_{}", tool.name), def);
+    }
+}

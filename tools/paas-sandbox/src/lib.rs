@@ -4,6 +4,20 @@
 //! Public surface used by the `paas` binary and by every test:
 //! [`Sandbox::start`] → a running server on a real socket; [`run_foreground`] for
 //! `paas sandbox`.
+//!
+//! What the sandbox adds on top of upstream, all outside upstream's namespace or behaviour:
+//! - `GET /connect/agent?state=…&port=…`: the dashboard page of the browser connect flow
+//!   (upstream serves it from the Next.js UI). The manifest's `uiUrl` therefore defaults to
+//!   the sandbox's own URL ([`SandboxOptions::ui_url`] overrides it).
+//! - `/__sandbox/faults` when [`SandboxOptions::fault_route`] is set: admin token only;
+//!   `POST {"kind": "latency"|"status"|"tooManyRequests"|"drop"|"malformedJson", "ms": 100,
+//!   "status": 503, "retryAfter": 2, "pathPrefix": "/api/apps", "count": 1}` injects,
+//!   `DELETE` clears, `GET` reports `{"pending": n}`. The same faults are available as
+//!   [`Sandbox::faults`].
+//! - A deploy whose git repo or image contains `fail` ends `failed`, so failure paths can be
+//!   exercised; everything else builds successfully after [`SandboxOptions::build_time`].
+//! - The outside world (GitHub, Cloudflare, S3, SSH, cloud providers, Slack) is never
+//!   contacted: routes answer as upstream does when it is not configured or unreachable.
 
 // Handlers return ready-made HTTP responses as their error type; boxing them buys nothing.
 #![allow(clippy::result_large_err)]

@@ -53,7 +53,7 @@ pub use faults::{Fault, FaultKind, Faults};
 use state::{Db, Inner};
 
 /// How to start a sandbox.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SandboxOptions {
     /// Bind address; port 0 picks a free port. Default `127.0.0.1:0`.
     pub addr: SocketAddr,
@@ -75,6 +75,26 @@ pub struct SandboxOptions {
     pub rate_limit: bool,
     /// Honour `X-Forwarded-For` / `X-Real-IP` like upstream's `TRUST_PROXY=true`.
     pub trust_proxy: bool,
+}
+
+/// Redacts the admin token: options may end up in logs.
+impl std::fmt::Debug for SandboxOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxOptions")
+            .field("addr", &self.addr)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "(redacted)"),
+            )
+            .field("state_file", &self.state_file)
+            .field("seed", &self.seed)
+            .field("build_time", &self.build_time)
+            .field("fault_route", &self.fault_route)
+            .field("ui_url", &self.ui_url)
+            .field("rate_limit", &self.rate_limit)
+            .field("trust_proxy", &self.trust_proxy)
+            .finish()
+    }
 }
 
 impl Default for SandboxOptions {

@@ -1,2 +1,3 @@
 mod catalog;
 mod tools_sandbox;
+mod tools_sweep;

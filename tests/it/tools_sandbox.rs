@@ -179,7 +179,7 @@ async fn call(
 
 /// A light output-schema check: required members present, no member `null` unless the
 /// schema allows it, and the JSON type of every declared member right.
-fn conforms(name: &str, value: &Value, schema: &Value) {
+pub(crate) fn conforms(name: &str, value: &Value, schema: &Value) {
     for key in schema["required"].as_array().into_iter().flatten() {
         let key = key.as_str().unwrap();
         assert!(

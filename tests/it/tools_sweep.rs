@@ -47,6 +47,9 @@ impl Sweep {
             Ok(ToolOutput { structured, text }) => {
                 assert!(structured.is_object(), "{name}");
                 assert!(!text.is_empty(), "{name}: empty text");
+                if let Some(schema) = tool.output_schema {
+                    crate::tools_sandbox::conforms(name, &structured, &Value::Object(schema()));
+                }
                 structured
             }
             Err(ToolError::Api(ApiError::Status { status, message }))

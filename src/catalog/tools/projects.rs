@@ -362,6 +362,9 @@ async fn update_project_config(
             .cloned()
             .unwrap_or_default();
         for (k, v) in env {
+            if v == mask::MASK && merged.contains_key(k) {
+                continue;
+            }
             merged.insert(k.clone(), Value::from(v.clone()));
         }
         for (k, v) in &merged {

@@ -304,7 +304,7 @@ pub struct UpdateAppArgs {
     /// CPU limit such as "0.5" or "2"; empty string = unlimited.
     #[serde(default)]
     pub cpus: Option<String>,
-    /// Volumes, replacing the current list: "name:/container/path" or "/host/path:/container/path[:ro]".
+    /// Volumes, replacing the current list: "name:/container/path" or "/host/path:/container/path", optionally ending in ":ro" for read-only.
     #[serde(default)]
     pub volumes: Option<Vec<String>>,
     /// HTTP health-check path such as "/healthz"; empty string = TCP check.
@@ -367,7 +367,7 @@ pub struct AppSummary {
     url: Option<String>,
     /// Custom domains.
     domains: Option<Vec<String>>,
-    /// Git repository (upload://<id> for uploaded sources).
+    /// Git repository ("upload://ID" for uploaded sources).
     git_repo: Option<String>,
     /// Git branch.
     branch: Option<String>,

@@ -267,12 +267,15 @@ async fn guards_are_exact_for_every_profile_and_odd_scope_set() {
         let ids = ids(&sb).await;
         let names: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
         let agent = sb.create_agent("guards", &names).await.unwrap();
+        // Without this the client-side limiter (18 req/s) makes ~1000 calls slow; the
+        // sandbox's own limiter is off too.
         let api = Client::new(
             &sb.url(),
             Some(Token::new(&agent.token)),
             ClientOptions::default(),
         )
-        .unwrap();
+        .unwrap()
+        .with_rate_limit(1000.0, 1000.0);
         let grant = probe(&api).await.unwrap();
         let ctx = ToolContext {
             api,

@@ -16,3 +16,5 @@ mod setup;
 mod setup_clients;
 mod support;
 mod tools_sandbox;
+mod tools_scopes;
+mod tools_sweep;

@@ -266,6 +266,19 @@ fn non_default_context_gets_its_own_entry_and_flag() {
         codex["mcp_servers"]["better-paas-staging"]["args"],
         serde_json::json!(["mcp", "--context", "staging"])
     );
+    // Removing for one context leaves the other context's entry alone.
+    assert_ok(&env.paas(&["setup", "--client", "claude-code"]));
+    assert_ok(&env.paas(&[
+        "--context",
+        "staging",
+        "setup",
+        "--remove",
+        "--client",
+        "claude-code",
+    ]));
+    let servers = &json(&env.h(".claude.json"))["mcpServers"];
+    assert!(servers.get("better-paas-staging").is_none(), "{servers}");
+    assert_eq!(servers["better-paas"]["args"], serde_json::json!(["mcp"]));
     // --name overrides, and a bad name is refused before anything is written.
     assert_ok(&env.paas(&["setup", "--client", "cursor", "--name", "paas_prod"]));
     assert!(json(&env.h(".cursor/mcp.json"))["mcpServers"]["paas_prod"].is_object());
@@ -852,4 +865,22 @@ fn inspect_and_remove_all_see_what_setup_wrote() {
             .expect("again")
             .is_empty()
     );
+}
+
+#[test]
+fn crlf_line_endings_are_kept() {
+    let env = Env::new();
+    let original = "{\r\n  \"mcpServers\": {\r\n    \"a\": {\"command\": \"x\"}\r\n  }\r\n}\r\n";
+    std::fs::create_dir_all(env.h(".cursor")).expect("mkdir");
+    std::fs::write(env.h(".cursor/mcp.json"), original).expect("write");
+    assert_ok(&env.paas(&["setup", "--client", "cursor"]));
+    let text = read(&env.h(".cursor/mcp.json"));
+    assert!(text.contains("better-paas"));
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    assert_ok(&env.paas(&["setup", "--remove", "--client", "cursor"]));
+    assert_eq!(read(&env.h(".cursor/mcp.json")), original);
 }

@@ -116,6 +116,14 @@ async fn claude_code_connects_to_the_server_setup_wrote() {
         return skip("claude_code_connects_to_the_server_setup_wrote", "claude");
     };
     let (sandbox, env) = connected_env(&claude).await;
+    // A recording proxy in front of the sandbox, and the config in the temp HOME pointing at
+    // it: so we see `paas mcp`, started by Claude Code, use exactly those credentials.
+    let proxy = crate::support::proxy::Proxy::start(&sandbox.url()).await;
+    let cfg_path = env.h(".paas/config.json");
+    let mut cfg: Value =
+        serde_json::from_str(&std::fs::read_to_string(&cfg_path).unwrap()).unwrap();
+    cfg["url"] = json!(proxy.url());
+    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
     let token = {
         let cfg: Value =
             serde_json::from_str(&std::fs::read_to_string(env.h(".paas/config.json")).unwrap())
@@ -139,6 +147,13 @@ async fn claude_code_connects_to_the_server_setup_wrote() {
         stderr(&out)
     );
     assert!(!text.contains("Failed"), "{text}");
+    let seen = proxy.seen();
+    assert!(
+        seen.user_agents
+            .iter()
+            .any(|ua| ua.starts_with("paas-mcp/")),
+        "paas mcp started by Claude Code never reached the PaaS of ~/.paas/config.json: {seen:?}"
+    );
 
     // Project scope: `.mcp.json` in the project, seen by Claude Code run there.
     assert_ok(&env.paas(&[

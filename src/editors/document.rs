@@ -24,7 +24,9 @@ pub enum Op<'a> {
 /// one when nothing changed. `Err` explains why the file cannot be edited safely.
 pub fn edit(format: Format, text: &str, servers_key: &str, op: &Op<'_>) -> Result<String, String> {
     let out = match format {
-        Format::Json | Format::Jsonc => edit_json(format, text, servers_key, op)?,
+        Format::Json | Format::JsonComments | Format::Jsonc => {
+            edit_json(format, text, servers_key, op)?
+        }
         Format::Toml => edit_toml(text, servers_key, op)?,
     };
     if out != text {
@@ -89,7 +91,7 @@ fn document_json(format: Format, text: &str) -> Result<Value, String> {
         return Ok(Value::Object(Map::new()));
     }
     match format {
-        Format::Json | Format::Jsonc => Ok(parse_json(format, text)?
+        Format::Json | Format::JsonComments | Format::Jsonc => Ok(parse_json(format, text)?
             .value()
             .and_then(|v| v.to_serde_value())
             .unwrap_or(Value::Object(Map::new()))),
@@ -111,7 +113,7 @@ pub fn entries(
     servers_key: &str,
 ) -> Result<Vec<(String, Value)>, String> {
     match format {
-        Format::Json | Format::Jsonc => {
+        Format::Json | Format::JsonComments | Format::Jsonc => {
             let root = parse_json(format, text)?;
             let Some(value) = root.to_serde_value() else {
                 return Ok(Vec::new());
@@ -137,10 +139,9 @@ pub fn entries(
 }
 
 fn parse_options(format: Format) -> ParseOptions {
-    let jsonc = format == Format::Jsonc;
     ParseOptions {
-        allow_comments: jsonc,
-        allow_trailing_commas: jsonc,
+        allow_comments: format != Format::Json,
+        allow_trailing_commas: format == Format::Jsonc,
         allow_loose_object_property_names: false,
         allow_missing_commas: false,
         allow_single_quoted_strings: false,
@@ -161,10 +162,10 @@ fn parse_json(format: Format, text: &str) -> Result<CstRootNode, String> {
         })?;
     }
     let root = CstRootNode::parse(text, &parse_options(format)).map_err(|e| {
-        let kind = if format == Format::Jsonc {
-            "JSON with comments"
-        } else {
-            "JSON (comments and trailing commas are not allowed in this file)"
+        let kind = match format {
+            Format::Jsonc => "JSON with comments",
+            Format::JsonComments => "JSON (comments are allowed, trailing commas are not)",
+            _ => "JSON (comments and trailing commas are not allowed in this file)",
         };
         format!("not valid {kind}: {e}")
     })?;

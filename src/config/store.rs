@@ -40,26 +40,44 @@ fn entry_user(context: &str, url: &str) -> String {
 pub struct KeychainStore;
 
 impl KeychainStore {
-    fn entry(context: &str, url: &str) -> Result<keyring::Entry, ConfigError> {
-        keyring::Entry::new(KEYCHAIN_SERVICE, &entry_user(context, url))
-            .map_err(|e| ConfigError::Other(format!("OS keychain unavailable: {e}")))
-    }
-
     /// Write, read back and delete a throw-away entry: `Ok` only if all three work.
     pub fn probe() -> Result<(), String> {
         let nonce: u64 = rand::random();
-        let entry = keyring::Entry::new(KEYCHAIN_SERVICE, &format!("probe-{nonce:016x}"))
-            .map_err(|e| e.to_string())?;
-        let secret = format!("probe-{nonce:016x}");
-        entry.set_password(&secret).map_err(|e| e.to_string())?;
-        let read = entry.get_password().map_err(|e| e.to_string());
-        let deleted = entry.delete_credential().map_err(|e| e.to_string());
+        let user = format!("probe-{nonce:016x}");
+        let secret = user.clone();
+        with_entry(&user, |e| e.set_password(&secret)).map_err(|e| e.to_string())?;
+        let read = with_entry(&user, keyring::Entry::get_password);
+        let deleted = with_entry(&user, keyring::Entry::delete_credential);
         match (read, deleted) {
             (Ok(back), Ok(())) if back == secret => Ok(()),
             (Ok(_), Ok(())) => Err("the keychain returned a different value".to_owned()),
-            (Err(e), _) | (_, Err(e)) => Err(e),
+            (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
         }
     }
+}
+
+/// Run `op` on a fresh entry handle, up to three times while it reports a missing entry.
+///
+/// Linux keyutils: the first handles a process creates link the user's persistent keyring
+/// into the session keyring, and operations through them can fail with "no entry" (seen as
+/// `set` failing right after a fresh login session) before the link settles. A fresh
+/// handle a moment later works. A genuinely missing entry costs two short retries.
+fn with_entry<T>(
+    user: &str,
+    op: impl Fn(&keyring::Entry) -> keyring::Result<T>,
+) -> keyring::Result<T> {
+    let attempt = || keyring::Entry::new(KEYCHAIN_SERVICE, user).and_then(|e| op(&e));
+    let mut result = attempt();
+    for _ in 0..2 {
+        match result {
+            Err(keyring::Error::NoEntry) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                result = attempt();
+            }
+            _ => break,
+        }
+    }
+    result
 }
 
 impl TokenStore for KeychainStore {
@@ -68,7 +86,7 @@ impl TokenStore for KeychainStore {
     }
 
     fn get(&self, context: &str, url: &str) -> Result<Option<Token>, ConfigError> {
-        match Self::entry(context, url)?.get_password() {
+        match with_entry(&entry_user(context, url), keyring::Entry::get_password) {
             Ok(secret) => Ok(Some(Token::new(secret)).filter(|t| !t.is_empty())),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(ConfigError::Other(format!(
@@ -78,18 +96,19 @@ impl TokenStore for KeychainStore {
     }
 
     fn set(&self, context: &str, url: &str, token: &Token) -> Result<(), ConfigError> {
-        Self::entry(context, url)?
-            .set_password(token.expose())
-            .map_err(|e| {
-                ConfigError::Other(format!(
-                    "could not store the token in the OS keychain: {e}; \
-                     retry with PAAS_TOKEN_STORE=file to keep it in ~/.paas/config.json"
-                ))
-            })
+        with_entry(&entry_user(context, url), |e| {
+            e.set_password(token.expose())
+        })
+        .map_err(|e| {
+            ConfigError::Other(format!(
+                "could not store the token in the OS keychain: {e}; \
+                 retry with PAAS_TOKEN_STORE=file to keep it in ~/.paas/config.json"
+            ))
+        })
     }
 
     fn delete(&self, context: &str, url: &str) -> Result<bool, ConfigError> {
-        match Self::entry(context, url)?.delete_credential() {
+        match with_entry(&entry_user(context, url), keyring::Entry::delete_credential) {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
             Err(e) => Err(ConfigError::Other(format!(

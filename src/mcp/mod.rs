@@ -36,7 +36,10 @@ pub enum ServeError {
 
 /// Serve one session over stdin/stdout until the client closes stdin or `shutdown` fires.
 /// stdout carries only protocol messages; logs go to stderr through `tracing`.
-pub async fn serve_stdio(shared: Arc<Shared>, shutdown: CancellationToken) -> Result<(), ServeError> {
+pub async fn serve_stdio(
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
     let running = PaasServer::new(shared)
         .serve_with_ct(rmcp::transport::stdio(), shutdown)
         .await

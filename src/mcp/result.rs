@@ -54,7 +54,10 @@ pub fn failure(tool: &str, error: &ToolError) -> Mapped {
             };
             (format!("{kind} {query:?} not found. {hint}"), false)
         }
-        ToolError::Local(detail) => (format!("{tool} failed before reaching the PaaS: {detail}"), false),
+        ToolError::Local(detail) => (
+            format!("{tool} failed before reaching the PaaS: {detail}"),
+            false,
+        ),
         ToolError::Api(api) => api_message(tool, api),
     };
     let mut result = error_text(message);
@@ -95,7 +98,10 @@ fn api_message(tool: &str, error: &ApiError) -> (String, bool) {
             ),
             false,
         ),
-        ApiError::Status { status: 404, message } => (
+        ApiError::Status {
+            status: 404,
+            message,
+        } => (
             format!(
                 "Not found (HTTP 404): {message}. The name or id may be wrong or the resource was \
                  deleted; list the resources to see what exists."
@@ -136,13 +142,20 @@ fn api_message(tool: &str, error: &ApiError) -> (String, bool) {
             ),
             false,
         ),
-        ApiError::Invalid(detail) => (format!("{tool} could not build the request: {detail}"), false),
+        ApiError::Invalid(detail) => (
+            format!("{tool} could not build the request: {detail}"),
+            false,
+        ),
     }
 }
 
 /// 403 `missing scope X`: name the scope and the smallest connect profile that grants it.
 pub fn missing_scope(tool: &str, scope: &str) -> String {
-    let fix = match scope.parse::<Scope>().ok().and_then(Profile::smallest_granting) {
+    let fix = match scope
+        .parse::<Scope>()
+        .ok()
+        .and_then(Profile::smallest_granting)
+    {
         Some(profile) => format!(
             "Reconnect with a profile that grants it: `paas connect <url> --profile {profile}`."
         ),

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
+use rmcp::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, ErrorData, Implementation, InitializeRequestParams,
     InitializeResult, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
     SubscriptionFilter, Tool,
 };
 use rmcp::service::{RequestContext, RoleServer, SubscriptionContext};
-use rmcp::ServerHandler;
 use serde_json::Value;
 
 use crate::catalog::ToolContext;
@@ -50,7 +50,11 @@ pub fn user_agent(client: Option<&Implementation>) -> String {
     let base = format!("paas-mcp/{}", env!("CARGO_PKG_VERSION"));
     match client {
         Some(info) if !info.name.trim().is_empty() => {
-            format!("{base} ({}/{})", sanitize(&info.name), sanitize(&info.version))
+            format!(
+                "{base} ({}/{})",
+                sanitize(&info.name),
+                sanitize(&info.version)
+            )
         }
         _ => base,
     }
@@ -75,8 +79,7 @@ impl ServerHandler for PaasServer {
                 .build(),
         )
         .with_server_info(
-            Implementation::new("paas-mcp", env!("CARGO_PKG_VERSION"))
-                .with_title("Better-PaaS"),
+            Implementation::new("paas-mcp", env!("CARGO_PKG_VERSION")).with_title("Better-PaaS"),
         )
         .with_instructions(INSTRUCTIONS)
     }

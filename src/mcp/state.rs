@@ -219,15 +219,15 @@ impl Shared {
             Observation::Rejected => {
                 self.rejected.store(true, Ordering::Relaxed);
                 (
-                None,
-                false,
-                Some(format!(
-                    "the PaaS at {} rejected the token (401 Unauthorized): it is wrong, was \
+                    None,
+                    false,
+                    Some(format!(
+                        "the PaaS at {} rejected the token (401 Unauthorized): it is wrong, was \
                      rotated, or its agent was deleted. Run: paas connect {} (then restart the \
                      MCP server or your editor)",
-                    creds.url, creds.url
-                )),
-            )
+                        creds.url, creds.url
+                    )),
+                )
             }
             Observation::Unavailable(detail) => match cache::load(&cache_path, &creds.url) {
                 Some(cached) => (
@@ -252,10 +252,9 @@ impl Shared {
             },
         };
         let (grant, problem) = match grant {
-            Some(grant) if grant.admin && !self.config.allow_admin_token => (
-                None,
-                Some(ADMIN_REFUSED.to_owned()).or(problem),
-            ),
+            Some(grant) if grant.admin && !self.config.allow_admin_token => {
+                (None, Some(ADMIN_REFUSED.to_owned()).or(problem))
+            }
             other => (other, problem),
         };
         let changed = self.apply_selection(grant.as_ref(), connected, problem);
@@ -265,7 +264,12 @@ impl Shared {
     }
 
     /// Recompute the selection and the status snapshot; true when the tool list changed.
-    fn apply_selection(&self, grant: Option<&Grant>, connected: bool, problem: Option<String>) -> bool {
+    fn apply_selection(
+        &self,
+        grant: Option<&Grant>,
+        connected: bool,
+        problem: Option<String>,
+    ) -> bool {
         let selection = Selection::compute(grant, &self.config.filter);
         let names = selection.names();
         let changed = {
@@ -294,9 +298,24 @@ impl Shared {
                 .as_ref()
                 .map(|c| c.context.clone())
                 .unwrap_or_default(),
-            agent_name: self.config.credentials.as_ref().ok().and_then(|c| c.agent_name.clone()),
-            agent_id: self.config.credentials.as_ref().ok().and_then(|c| c.agent_id.clone()),
-            profile: self.config.credentials.as_ref().ok().and_then(|c| c.profile.clone()),
+            agent_name: self
+                .config
+                .credentials
+                .as_ref()
+                .ok()
+                .and_then(|c| c.agent_name.clone()),
+            agent_id: self
+                .config
+                .credentials
+                .as_ref()
+                .ok()
+                .and_then(|c| c.agent_id.clone()),
+            profile: self
+                .config
+                .credentials
+                .as_ref()
+                .ok()
+                .and_then(|c| c.profile.clone()),
             token_source: self
                 .config
                 .credentials
@@ -305,7 +324,9 @@ impl Shared {
                 .unwrap_or_else(|_| "none".to_owned()),
             connected,
             admin_token: grant.is_some_and(|g| g.admin),
-            observed_scopes: grant.map(|g| g.scopes.iter().copied().collect()).unwrap_or_default(),
+            observed_scopes: grant
+                .map(|g| g.scopes.iter().copied().collect())
+                .unwrap_or_default(),
             tools_available: names,
             tools_hidden: selection.hidden,
             problem,

@@ -3,7 +3,9 @@
 
 mod catalog;
 mod cli_chromium;
+mod cli_commands;
 mod cli_connect;
+mod cli_help;
 mod cli_support;
 mod mcp;
 mod mcp_http;
@@ -11,3 +13,4 @@ mod mcp_python;
 mod setup;
 mod setup_clients;
 mod support;
+mod tools_sandbox;

@@ -51,11 +51,18 @@ async fn check_case(label: &'static str, who: As) {
         As::Admin { allow: false } => ["paas_status".to_owned()].into(),
         _ => expected_tools(&grant),
     };
-    assert_eq!(listed, expected, "{label}: listed tools differ from the guards' verdict");
+    assert_eq!(
+        listed, expected,
+        "{label}: listed tools differ from the guards' verdict"
+    );
 
     // Call every listed tool: reads first, destructive last, so seeded data survives longest.
     let mut defs: Vec<_> = tools(&client).await;
-    defs.sort_by_key(|t| catalog::find(&t.name).map(|d| d.access).unwrap_or(Access::Read));
+    defs.sort_by_key(|t| {
+        catalog::find(&t.name)
+            .map(|d| d.access)
+            .unwrap_or(Access::Read)
+    });
     let mut reached = 0;
     for tool in &defs {
         let args = arguments_for(tool, &seed);
@@ -124,7 +131,11 @@ async fn startup_probes_do_not_mutate_and_are_not_audited() {
     let client = connect(world.command(Some(&token), &[])).await;
     assert!(tool_names(&client).await.len() > 1);
     assert!(world.audit_of(&id).await.is_empty(), "probes were audited");
-    assert_eq!(world.admin_get("/api/apps").await, before, "probes changed apps");
+    assert_eq!(
+        world.admin_get("/api/apps").await,
+        before,
+        "probes changed apps"
+    );
     client.cancel().await.ok();
 }
 
@@ -140,7 +151,9 @@ async fn calls_are_audited_as_the_agent_and_name_the_client() {
     assert!(!is_error(&result), "restart_app failed: {}", text(&result));
     let audit = world.audit_of(&id).await;
     assert!(
-        audit.iter().any(|e| e["actorType"] == "agent" && e["action"] != Value::Null),
+        audit
+            .iter()
+            .any(|e| e["actorType"] == "agent" && e["action"] != Value::Null),
         "no audit entry by the agent: {audit:?}"
     );
     let seen = proxy.seen();
@@ -199,7 +212,12 @@ async fn injected_faults_give_clear_errors_and_the_server_survives() {
     let cases: Vec<(FaultKind, &str)> = vec![
         (FaultKind::Status(500), "HTTP 500"),
         (FaultKind::Status(502), "server-side error"),
-        (FaultKind::TooManyRequests { retry_after_secs: 1 }, "rate limit"),
+        (
+            FaultKind::TooManyRequests {
+                retry_after_secs: 1,
+            },
+            "rate limit",
+        ),
         (FaultKind::Latency(Duration::from_secs(3)), "did not answer"),
         (FaultKind::MalformedJson, "not the JSON"),
         (FaultKind::DropConnection, "Could not reach"),
@@ -208,7 +226,11 @@ async fn injected_faults_give_clear_errors_and_the_server_survives() {
         faults.clear();
         faults.inject(Fault::new(kind.clone(), 10).on("/api/apps"));
         let result = call(&client, "list_apps", json!({})).await;
-        assert!(is_error(&result), "{kind:?}: not an error: {}", text(&result));
+        assert!(
+            is_error(&result),
+            "{kind:?}: not an error: {}",
+            text(&result)
+        );
         assert!(
             text(&result).contains(needle),
             "{kind:?}: expected {needle:?} in {}",
@@ -243,7 +265,11 @@ async fn unknown_tool_is_a_protocol_error_and_bad_arguments_a_tool_error() {
     assert!(is_error(&bad), "{}", text(&bad));
     // A catalogue tool the token does not get: a tool error naming the scope.
     let hidden = call(&client, "delete_app", json!({ "app": "x" })).await;
-    assert!(is_error(&hidden) && text(&hidden).contains("apps:delete"), "{}", text(&hidden));
+    assert!(
+        is_error(&hidden) && text(&hidden).contains("apps:delete"),
+        "{}",
+        text(&hidden)
+    );
     client.cancel().await.ok();
 }
 
@@ -259,7 +285,10 @@ async fn filters_only_remove_tools() {
     assert!(read_only.is_subset(&all) && read_only.len() < all.len());
     for name in &read_only {
         let def = catalog::find(name).unwrap();
-        assert!(def.access == Access::Read || def.name == "paas_status", "{name}");
+        assert!(
+            def.access == Access::Read || def.name == "paas_status",
+            "{name}"
+        );
     }
 
     let client = connect(world.command(
@@ -288,7 +317,11 @@ async fn filters_only_remove_tools() {
 #[tokio::test]
 async fn unknown_filter_names_exit_2_with_the_valid_names() {
     let home = tempfile::tempdir().unwrap();
-    for args in [&["--tools", "nope"][..], &["--toolsets", "nope"], &["--exclude-tools", "x"]] {
+    for args in [
+        &["--tools", "nope"][..],
+        &["--toolsets", "nope"],
+        &["--exclude-tools", "x"],
+    ] {
         let out = command(home.path(), None, None, args)
             .stdin(std::process::Stdio::null())
             .output()
@@ -320,7 +353,10 @@ async fn unreachable_paas_falls_back_to_the_cached_probe() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     let client = connect(command(home.path(), Some(&url), Some(&token), &[])).await;
@@ -350,18 +386,32 @@ async fn garbage_on_stdin_gets_jsonrpc_errors_not_a_crash() {
     let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
         "protocolVersion":"2025-06-18","capabilities":{},
         "clientInfo":{"name":"raw","version":"1"}}});
-    stdin.write_all(format!("{init}\n").as_bytes()).await.unwrap();
+    stdin
+        .write_all(format!("{init}\n").as_bytes())
+        .await
+        .unwrap();
     let first: Value = serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
     assert_eq!(first["id"], 1);
     stdin
         .write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")
         .await
         .unwrap();
-    for garbage in ["this is not json", "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"no/such\"}", "[1,2", "{}"] {
-        stdin.write_all(format!("{garbage}\n").as_bytes()).await.unwrap();
+    for garbage in [
+        "this is not json",
+        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"no/such\"}",
+        "[1,2",
+        "{}",
+    ] {
+        stdin
+            .write_all(format!("{garbage}\n").as_bytes())
+            .await
+            .unwrap();
     }
     let list = json!({"jsonrpc":"2.0","id":2,"method":"tools/list"});
-    stdin.write_all(format!("{list}\n").as_bytes()).await.unwrap();
+    stdin
+        .write_all(format!("{list}\n").as_bytes())
+        .await
+        .unwrap();
     let mut saw_error = false;
     loop {
         let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
@@ -401,16 +451,32 @@ async fn newer_protocol_over_stdio_lists_tools() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn annotations_are_derived_and_explicit() {
     let world = World::start().await;
-    let client = connect(world.command(Some(world.sandbox.admin_token()), &["--allow-admin-token"])).await;
+    let client =
+        connect(world.command(Some(world.sandbox.admin_token()), &["--allow-admin-token"])).await;
     for tool in tools(&client).await {
         let def = catalog::find(&tool.name).unwrap();
         let a = tool.annotations.clone().expect("annotations set");
-        assert_eq!(a.read_only_hint, Some(def.access == Access::Read), "{}", tool.name);
-        assert_eq!(a.destructive_hint, Some(def.access == Access::Destructive), "{}", tool.name);
+        assert_eq!(
+            a.read_only_hint,
+            Some(def.access == Access::Read),
+            "{}",
+            tool.name
+        );
+        assert_eq!(
+            a.destructive_hint,
+            Some(def.access == Access::Destructive),
+            "{}",
+            tool.name
+        );
         assert_eq!(a.open_world_hint, Some(false), "{}", tool.name);
         assert!(a.idempotent_hint.is_some());
         assert!(tool.title.is_some() && a.title.is_some(), "{}", tool.name);
-        assert_eq!(tool.output_schema.is_some(), def.output_schema.is_some(), "{}", tool.name);
+        assert_eq!(
+            tool.output_schema.is_some(),
+            def.output_schema.is_some(),
+            "{}",
+            tool.name
+        );
     }
     client.cancel().await.ok();
 }
@@ -418,7 +484,13 @@ async fn annotations_are_derived_and_explicit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandbox_mode_serves_the_chosen_profile() {
     let home = tempfile::tempdir().unwrap();
-    let client = connect(command(home.path(), None, None, &["--sandbox", "--profile", "observer"])).await;
+    let client = connect(command(
+        home.path(),
+        None,
+        None,
+        &["--sandbox", "--profile", "observer"],
+    ))
+    .await;
     let expected = expected_tools(&Grant::agent(Profile::Observer.scopes().iter().copied()));
     assert_eq!(tool_names(&client).await, expected);
     let apps = call(&client, "list_apps", json!({})).await;

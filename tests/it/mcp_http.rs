@@ -96,7 +96,9 @@ async fn http_serves_every_negotiated_protocol_version() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_requires_the_bearer_and_checks_host_and_origin() {
     let world = World::start().await;
-    let (_, token) = world.agent("it-http-auth", Profile::Observer.scopes()).await;
+    let (_, token) = world
+        .agent("it-http-auth", Profile::Observer.scopes())
+        .await;
     let server = start_http(&world, &token, &[]).await;
     let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
         "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}});
@@ -113,19 +115,34 @@ async fn http_requires_the_bearer_and_checks_host_and_origin() {
     };
     assert_eq!(post(None).send().await.unwrap().status(), 401);
     assert_eq!(post(Some("wrong")).send().await.unwrap().status(), 401);
-    assert!(post(Some(HTTP_TOKEN)).send().await.unwrap().status().is_success());
+    assert!(
+        post(Some(HTTP_TOKEN))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
     let evil_host = post(Some(HTTP_TOKEN))
         .header("host", "evil.example:80")
         .send()
         .await
         .unwrap();
-    assert!(evil_host.status().is_client_error(), "Host not checked: {}", evil_host.status());
+    assert!(
+        evil_host.status().is_client_error(),
+        "Host not checked: {}",
+        evil_host.status()
+    );
     let evil_origin = post(Some(HTTP_TOKEN))
         .header("origin", "http://evil.example")
         .send()
         .await
         .unwrap();
-    assert!(evil_origin.status().is_client_error(), "Origin not checked: {}", evil_origin.status());
+    assert!(
+        evil_origin.status().is_client_error(),
+        "Origin not checked: {}",
+        evil_origin.status()
+    );
     let huge = "x".repeat(8 * 1024 * 1024);
     let too_big = http
         .post(&server.url)
@@ -142,7 +159,9 @@ async fn http_requires_the_bearer_and_checks_host_and_origin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_serves_many_concurrent_sessions() {
     let world = World::start().await;
-    let (_, token) = world.agent("it-http-many", Profile::Deployer.scopes()).await;
+    let (_, token) = world
+        .agent("it-http-many", Profile::Deployer.scopes())
+        .await;
     let server = start_http(&world, &token, &[]).await;
     let sessions = (0..6).map(|i| {
         let url = server.url.clone();
@@ -164,7 +183,9 @@ async fn http_serves_many_concurrent_sessions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_sessions_hear_tools_list_changed() {
     let world = World::start().await;
-    let (id, token) = world.agent("it-http-change", Profile::Observer.scopes()).await;
+    let (id, token) = world
+        .agent("it-http-change", Profile::Observer.scopes())
+        .await;
     let server = start_http(&world, &token, &[]).await;
     let legacy = connect_http(&server.url, ProtocolVersion::V_2025_11_25).await;
     let modern = connect_http(&server.url, ProtocolVersion::V_2026_07_28).await;
@@ -173,7 +194,9 @@ async fn http_sessions_hear_tools_list_changed() {
         .listen(SubscriptionFilter::builder().tools_list_changed().build())
         .await
         .expect("subscriptions/listen");
-    world.admin_post("/api/agents/delete", json!({ "id": id })).await;
+    world
+        .admin_post("/api/agents/delete", json!({ "id": id }))
+        .await;
     let result = call(&legacy, "list_apps", json!({})).await;
     assert!(is_error(&result) && text(&result).contains("401"));
     assert!(legacy.service().wait_for(1, Duration::from_secs(15)).await);
@@ -202,7 +225,9 @@ async fn http_refuses_a_non_loopback_bind_without_allow_remote() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_shuts_down_gracefully_on_ctrl_c() {
     let world = World::start().await;
-    let (_, token) = world.agent("it-http-stop", Profile::Observer.scopes()).await;
+    let (_, token) = world
+        .agent("it-http-stop", Profile::Observer.scopes())
+        .await;
     let mut server = start_http(&world, &token, &[]).await;
     let client = connect_http(&server.url, ProtocolVersion::V_2025_11_25).await;
     assert!(!tool_names(&client).await.is_empty());

@@ -34,5 +34,8 @@ fn python_sdk_client_works_over_stdio_and_http() {
         "python e2e failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
         out.status
     );
-    assert!(stdout.contains("ok: stdio") && stdout.contains("ok: http"), "{stdout}");
+    assert!(
+        stdout.contains("ok: stdio") && stdout.contains("ok: http"),
+        "{stdout}"
+    );
 }

@@ -163,7 +163,7 @@ async fn check_and_save(paths: &Paths, context: &str, acquired: &Acquired) -> an
         Some(acquired.token.clone()),
         ClientOptions::default(),
     )?;
-    let grant = crate::catalog::probe::probe(&client)
+    let grant = crate::cli::session::checked_probe(&client)
         .await
         .map_err(|e| anyhow!("the token does not work: {e}"))?;
     if grant.admin {
@@ -342,11 +342,13 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
     let timeout = Duration::from_secs(args.timeout);
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
+    let mut open = true;
     let outcome = loop {
         tokio::select! {
-            delivery = rx.recv() => {
+            delivery = rx.recv(), if open => {
                 let Some(delivery) = delivery else {
-                    // Only the paste reader hung up (stdin closed); the callback still works.
+                    // Every sender is gone; only the deadline or Ctrl-C can end the wait.
+                    open = false;
                     continue;
                 };
                 let result = exchange(&found.api, &state, &delivery.code).await;
@@ -441,7 +443,7 @@ async fn legacy(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
         Err(ApiError::Unauthorized) => bail!("admin token rejected: Unauthorized"),
         Err(e) => bail!("admin token rejected: {e}"),
     }
-    let grant = crate::catalog::probe::probe(&admin_client)
+    let grant = crate::cli::session::checked_probe(&admin_client)
         .await
         .map_err(|e| anyhow!("could not check the admin token: {e}"))?;
     if !grant.admin {

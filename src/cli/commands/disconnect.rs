@@ -64,11 +64,36 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     if args.remove_setup {
-        // SETUP-MERGE: call the setup helper's `editors::remove_all(..)` here once the
-        // `setup` branch lands; until then, say how to do it.
-        println!(
-            "\nEditor entries: run `paas setup --remove` to remove the paas server from your editors."
-        );
+        // User-level configs, plus the project configs of the current directory.
+        let project = crate::cli::project_dir(&paths);
+        match crate::editors::remove_all(&paths, project.as_deref()) {
+            Ok(changes) if changes.is_empty() => {
+                println!("\nEditor entries: none found, nothing to remove.");
+            }
+            Ok(changes) => {
+                println!("\nRemoved the paas MCP server from:");
+                for change in &changes {
+                    let backup = change
+                        .backup
+                        .as_ref()
+                        .map(|b| format!(" (backup: {})", b.display()))
+                        .unwrap_or_default();
+                    println!(
+                        "  {:<14} {}{backup}",
+                        change.client.label(),
+                        change.path.display()
+                    );
+                }
+            }
+            Err(e) => {
+                // The credential is already gone; the editors were left untouched.
+                eprintln!(
+                    "error: editor entries were not removed (no editor file was changed): {e}\n\
+                     Fix the file, then run: paas setup --remove"
+                );
+                return Ok(ExitCode::from(1));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Global;
 use crate::api::{ApiRequest, Client, ClientOptions};
-use crate::catalog::probe::{ProbeError, probe};
+use crate::catalog::probe::ProbeError;
 use crate::cli::scopes_view::scopes_line;
 use crate::cli::toolview;
 use crate::config::{self, ConfigFile, Paths, StoreKind, TokenSource, file::mode_of, store};
@@ -200,7 +200,7 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
         for name in ["reachable", "token", "scopes"] {
             checks.add(name, Status::Skip, "needs credentials", None);
         }
-        editors(checks);
+        editors(paths, checks);
         return;
     };
     // 3. Reachability.
@@ -232,14 +232,14 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
             );
             checks.add("token", Status::Skip, "PaaS not reachable", None);
             checks.add("scopes", Status::Skip, "PaaS not reachable", None);
-            editors(checks);
+            editors(paths, checks);
             return;
         }
     }
     // 4. Lockout, token validity, scopes: one probe answers all three.
     let client = Client::new(&credentials.url, Some(credentials.token.clone()), options);
     let grant = match client {
-        Ok(client) => probe(&client).await,
+        Ok(client) => crate::cli::session::checked_probe(&client).await,
         Err(e) => Err(ProbeError::Api(e)),
     };
     match grant {
@@ -309,17 +309,74 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
             checks.add("scopes", Status::Skip, "token not checked", None);
         }
     }
-    editors(checks);
+    editors(paths, checks);
 }
 
-/// Each editor's entry pointing at an existing binary.
-fn editors(checks: &mut Checks) {
-    // SETUP-MERGE: replace with the setup helper's `editors::inspect(..)` once the `setup`
-    // branch lands (one check per editor: entry present, command resolves to a binary).
-    checks.add(
-        "editors",
-        Status::Skip,
-        "editor checks arrive with paas setup",
-        None,
-    );
+/// Each editor's entry pointing at an existing binary (user configs and the current
+/// directory's project configs). Editors that are not installed and have no entry are not
+/// mentioned; an installed editor without an entry is a warning (`paas setup` fixes it).
+fn editors(paths: &Paths, checks: &mut Checks) {
+    let project = crate::cli::project_dir(paths);
+    let statuses = crate::editors::inspect(paths, project.as_deref());
+    let mut any = false;
+    for status in statuses {
+        let label = status.client.label();
+        let path = status.path.display();
+        if let Some(error) = &status.error {
+            any = true;
+            checks.add(
+                "editor",
+                Status::Fail,
+                format!("{label}: {path}: {error}"),
+                Some(
+                    "fix the file by hand; paas setup refuses to touch it until it parses"
+                        .to_owned(),
+                ),
+            );
+            continue;
+        }
+        if status.entries.is_empty() {
+            if status.installed && status.scope == crate::editors::Scope::User {
+                any = true;
+                checks.add(
+                    "editor",
+                    Status::Warn,
+                    format!("{label}: no paas entry in {path}"),
+                    Some(format!("paas setup --client {}", status.client.id())),
+                );
+            }
+            continue;
+        }
+        any = true;
+        for entry in &status.entries {
+            let target = entry
+                .url
+                .clone()
+                .or_else(|| entry.resolved.as_ref().map(|p| p.display().to_string()))
+                .or_else(|| entry.command.clone())
+                .unwrap_or_default();
+            match &entry.problem {
+                None => checks.add(
+                    "editor",
+                    Status::Ok,
+                    format!("{label}: {:?} in {path} runs {target}", entry.name),
+                    None,
+                ),
+                Some(problem) => checks.add(
+                    "editor",
+                    Status::Fail,
+                    format!("{label}: {:?} in {path}: {problem}", entry.name),
+                    Some(format!("paas setup --client {}", status.client.id())),
+                ),
+            }
+        }
+    }
+    if !any {
+        checks.add(
+            "editor",
+            Status::Warn,
+            "no editor has the paas MCP server",
+            Some("paas setup".to_owned()),
+        );
+    }
 }

@@ -70,11 +70,21 @@ pub struct Args {
     pub sandbox: bool,
 
     /// With --sandbox: the agent's profile (observer, deployer, operator). Default deployer.
-    #[arg(long, value_name = "PROFILE", requires = "sandbox", conflicts_with = "scopes")]
+    #[arg(
+        long,
+        value_name = "PROFILE",
+        requires = "sandbox",
+        conflicts_with = "scopes"
+    )]
     pub profile: Option<Profile>,
 
     /// With --sandbox: the agent's exact scopes (comma-separated).
-    #[arg(long, value_name = "SCOPES", value_delimiter = ',', requires = "sandbox")]
+    #[arg(
+        long,
+        value_name = "SCOPES",
+        value_delimiter = ',',
+        requires = "sandbox"
+    )]
     pub scopes: Vec<Scope>,
 
     /// Seconds before a PaaS request is given up.
@@ -218,7 +228,10 @@ fn resolve_credentials(
     Ok(Credentials {
         url: url.trim().trim_end_matches('/').to_owned(),
         token,
-        context: global.context.clone().unwrap_or_else(|| "token-file".to_owned()),
+        context: global
+            .context
+            .clone()
+            .unwrap_or_else(|| "token-file".to_owned()),
         source: TokenSource::File,
         profile: None,
         agent_name: None,

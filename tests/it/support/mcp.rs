@@ -248,7 +248,11 @@ pub fn arguments_for(tool: &Tool, seed: &Seed) -> Value {
     let required: Vec<String> = schema
         .get("required")
         .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     let props = schema
         .get("properties")
@@ -291,12 +295,20 @@ impl Seed {
 
 fn value_for(name: &str, prop: &Value, seed: &Seed) -> Value {
     let lname = name.to_ascii_lowercase();
-    if let Some(first) = prop.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+    if let Some(first) = prop
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
         return first.clone();
     }
     let ty = prop
         .get("type")
-        .and_then(|t| t.as_str().map(str::to_owned).or_else(|| t.get(0).and_then(Value::as_str).map(str::to_owned)))
+        .and_then(|t| {
+            t.as_str()
+                .map(str::to_owned)
+                .or_else(|| t.get(0).and_then(Value::as_str).map(str::to_owned))
+        })
         .unwrap_or_else(|| "string".to_owned());
     match ty.as_str() {
         "integer" | "number" => json!(1),

@@ -70,9 +70,16 @@ async fn forward(State(up): State<Upstream>, request: Request) -> Response {
     let bytes: Bytes = axum::body::to_bytes(body, 64 * 1024 * 1024)
         .await
         .unwrap_or_default();
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes()).unwrap();
-    let mut out = up.http.request(method, format!("{}{path}", up.base)).body(bytes.to_vec());
+    let mut out = up
+        .http
+        .request(method, format!("{}{path}", up.base))
+        .body(bytes.to_vec());
     for (k, v) in parts.headers.iter() {
         if k != "host" && k != "content-length" {
             out = out.header(k.as_str(), v.as_bytes());

@@ -913,3 +913,18 @@ fn crlf_line_endings_are_kept() {
     assert_ok(&env.paas(&["setup", "--remove", "--client", "cursor"]));
     assert_eq!(read(&env.h(".cursor/mcp.json")), original);
 }
+
+#[test]
+fn help_is_pinned_and_has_examples() {
+    let env = Env::new();
+    let out = env
+        .command(BIN)
+        .args(["setup", "--help"])
+        .env("COLUMNS", "100")
+        .output()
+        .expect("run paas");
+    assert_ok(&out);
+    let text = stdout(&out);
+    assert!(text.contains("Examples:"), "{text}");
+    insta::assert_snapshot!("setup_help", text);
+}

@@ -342,11 +342,13 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
     let timeout = Duration::from_secs(args.timeout);
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
+    let mut open = true;
     let outcome = loop {
         tokio::select! {
-            delivery = rx.recv() => {
+            delivery = rx.recv(), if open => {
                 let Some(delivery) = delivery else {
-                    // Only the paste reader hung up (stdin closed); the callback still works.
+                    // Every sender is gone; only the deadline or Ctrl-C can end the wait.
+                    open = false;
                     continue;
                 };
                 let result = exchange(&found.api, &state, &delivery.code).await;

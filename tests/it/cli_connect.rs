@@ -331,6 +331,19 @@ async fn legacy_creates_the_agent_and_never_stores_the_admin_token() {
     assert_eq!(config["profile"], "operator");
     assert!(agent_names(&sandbox).await.contains(&"ci-bot".to_owned()));
 
+    // PAAS_ADMIN_TOKEN works too, but only together with --legacy.
+    let via_env = Home::new();
+    let mut cmd = via_env.cmd(&["connect", &sandbox.url(), "--legacy", "--name", "env-bot"]);
+    cmd.env("PAAS_ADMIN_TOKEN", sandbox.admin_token());
+    let run = crate::cli_support::run_cmd(cmd, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("No --profile given; using deployer."),
+        "{}",
+        run.stdout
+    );
+    assert!(agent_names(&sandbox).await.contains(&"env-bot".to_owned()));
+
     // A wrong admin token: clear message, no agent, nothing written.
     let other = Home::new();
     let run = other
@@ -508,6 +521,36 @@ async fn ui_flag_and_manifest_ui_url_choose_the_page_to_open() {
         "{link}"
     );
     drop(connecting);
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn ctrl_c_aborts_cleanly_and_says_an_agent_may_exist() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (_, state, port) = connecting.link().await;
+    // The user approved in the browser, then gave up before the callback arrived.
+    approve(&sandbox, &state, port, "observer", "abandoned").await;
+    let pid = connecting.child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("connect aborted; nothing was saved"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("an agent may already exist"),
+        "{}",
+        run.stderr
+    );
     assert!(!home.config_file().exists());
     sandbox.shutdown().await;
 }

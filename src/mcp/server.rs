@@ -146,8 +146,9 @@ impl ServerHandler for PaasServer {
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
         // 2026-07-28 clients get `tools/list_changed` through `subscriptions/listen`.
-        self.shared.register_subscription(context.sink().clone());
+        let id = self.shared.register_subscription(context.sink().clone());
         context.cancelled().await;
+        self.shared.unregister(id);
         Ok(())
     }
 }

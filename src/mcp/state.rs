@@ -5,7 +5,7 @@
 //! a change is pushed to every live session as `notifications/tools/list_changed`.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -55,7 +55,9 @@ pub struct Shared {
     /// The PaaS client exists only when credentials resolved and the URL parsed.
     connected_client: Option<api::Client>,
     selection: RwLock<Selection>,
-    notifiers: Mutex<Vec<Notifier>>,
+    /// Live sessions to notify, keyed so a finished subscription can remove itself.
+    notifiers: Mutex<Vec<(u64, Notifier)>>,
+    next_notifier: AtomicU64,
     reprobe: Notify,
     /// The PaaS answered 401 to this token: stop sending it.
     rejected: AtomicBool,
@@ -108,6 +110,7 @@ impl Shared {
             connected_client: client,
             selection: RwLock::new(Selection::default()),
             notifiers: Mutex::new(Vec::new()),
+            next_notifier: AtomicU64::new(0),
             reprobe: Notify::new(),
             rejected: AtomicBool::new(false),
             fatal,
@@ -140,15 +143,32 @@ impl Shared {
         self.apply(Observation::Rejected).await;
     }
 
+    /// Remember a legacy session's peer; closed sessions are pruned here so a long-running
+    /// HTTP server does not accumulate them.
     pub fn register_peer(&self, peer: Peer<RoleServer>) {
-        self.lock_notifiers().push(Notifier::Peer(peer));
+        let id = self.next_notifier.fetch_add(1, Ordering::Relaxed);
+        let mut notifiers = self.lock_notifiers();
+        notifiers.retain(|(_, n)| match n {
+            Notifier::Peer(p) => !p.is_transport_closed(),
+            Notifier::Subscription(_) => true,
+        });
+        notifiers.push((id, Notifier::Peer(peer)));
     }
 
-    pub fn register_subscription(&self, sink: SubscriptionSink) {
-        self.lock_notifiers().push(Notifier::Subscription(sink));
+    /// Remember a 2026-07-28 `subscriptions/listen` sink; returns the key for
+    /// [`Shared::unregister`] when the subscription ends.
+    pub fn register_subscription(&self, sink: SubscriptionSink) -> u64 {
+        let id = self.next_notifier.fetch_add(1, Ordering::Relaxed);
+        self.lock_notifiers()
+            .push((id, Notifier::Subscription(sink)));
+        id
     }
 
-    fn lock_notifiers(&self) -> std::sync::MutexGuard<'_, Vec<Notifier>> {
+    pub fn unregister(&self, id: u64) {
+        self.lock_notifiers().retain(|(key, _)| *key != id);
+    }
+
+    fn lock_notifiers(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Notifier)>> {
         match self.notifiers.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
@@ -341,11 +361,11 @@ impl Shared {
         changed
     }
 
-    /// Push `tools/list_changed` to every live session; forget the closed ones.
+    /// Push `tools/list_changed` to every live session; forget the ones that are gone.
     async fn notify_tools_changed(&self) {
         let notifiers = self.lock_notifiers().clone();
         let mut dead = Vec::new();
-        for (index, notifier) in notifiers.iter().enumerate() {
+        for (id, notifier) in &notifiers {
             let ok = match notifier {
                 Notifier::Peer(peer) => {
                     !peer.is_transport_closed() && peer.notify_tool_list_changed().await.is_ok()
@@ -353,18 +373,11 @@ impl Shared {
                 Notifier::Subscription(sink) => sink.notify_tool_list_changed().await.is_ok(),
             };
             if !ok {
-                dead.push(index);
+                dead.push(*id);
             }
         }
         if !dead.is_empty() {
-            let mut current = self.lock_notifiers();
-            // Only drop the entries that were there when we started (new ones were appended).
-            let mut index = 0;
-            current.retain(|_| {
-                let keep = !dead.contains(&index);
-                index += 1;
-                keep
-            });
+            self.lock_notifiers().retain(|(id, _)| !dead.contains(id));
         }
     }
 }

@@ -456,6 +456,12 @@ async fn every_protocol_version_over_stdio_lists_and_calls_tools() {
         assert!(tool_names(&client).await.contains("list_apps"), "{version}");
         let apps = call(&client, "list_apps", json!({})).await;
         assert!(!is_error(&apps), "{version}: {}", text(&apps));
+        if catalog::find("list_apps").unwrap().output_schema.is_some() {
+            assert!(
+                apps.structured_content.is_some(),
+                "{version}: no structuredContent"
+            );
+        }
         client.cancel().await.ok();
     }
 }
@@ -534,4 +540,50 @@ async fn a_wrong_token_serves_status_and_does_not_lock_the_machine_out() {
         200,
         "a wrong token locked this machine out"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paas_that_comes_back_is_noticed_and_announced() {
+    // Reserve a port, start the server while nothing listens there, then start the PaaS.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let admin = "it-admin-token-for-comeback";
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    // The agent token must exist before the PaaS does: create it on a first run of the
+    // sandbox, persisted to a state file, and reload that state on the same port.
+    let state = home.path().join("sandbox.json");
+    let options = || paas_sandbox::SandboxOptions {
+        addr: ([127, 0, 0, 1], port).into(),
+        admin_token: Some(admin.to_owned()),
+        state_file: Some(state.clone()),
+        seed: true,
+        ..Default::default()
+    };
+    let first = paas_sandbox::Sandbox::start(options()).await.unwrap();
+    let agent = first
+        .create_agent("it-comeback", &["apps:read"])
+        .await
+        .unwrap();
+    first.shutdown().await;
+
+    let client = connect(command(
+        home.path(),
+        Some(&url),
+        Some(&agent.token),
+        &["--reprobe-secs", "1"],
+    ))
+    .await;
+    assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
+    let again = paas_sandbox::Sandbox::start(options()).await.unwrap();
+    assert!(
+        client.service().wait_for(1, Duration::from_secs(20)).await,
+        "no tools/list_changed after the PaaS came back"
+    );
+    assert!(tool_names(&client).await.contains("list_apps"));
+    client.cancel().await.ok();
+    again.shutdown().await;
 }

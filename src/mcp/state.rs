@@ -59,6 +59,8 @@ pub struct Shared {
     notifiers: Mutex<Vec<(u64, Notifier)>>,
     next_notifier: AtomicU64,
     reprobe: Notify,
+    /// Becomes true once the first scope check is applied.
+    ready: tokio::sync::watch::Sender<bool>,
     /// The PaaS answered 401 to this token: stop sending it.
     rejected: AtomicBool,
     /// Why the configuration cannot work at all (no credentials, bad URL): no probing.
@@ -112,6 +114,7 @@ impl Shared {
             notifiers: Mutex::new(Vec::new()),
             next_notifier: AtomicU64::new(0),
             reprobe: Notify::new(),
+            ready: tokio::sync::watch::Sender::new(false),
             rejected: AtomicBool::new(false),
             fatal,
             config,
@@ -175,20 +178,33 @@ impl Shared {
         }
     }
 
-    /// The first probe, bounded by [`STARTUP_PROBE_BUDGET`] so the handshake is never held
-    /// up by an unreachable PaaS.
+    /// The first probe, bounded by [`STARTUP_PROBE_BUDGET`]. It runs while the handshake
+    /// is answered; `tools/list` and `tools/call` wait for it ([`Shared::ready`]) so the
+    /// first list is already the token's.
     pub async fn startup_probe(&self) {
-        if self.fatal.is_some() {
-            return;
+        if self.fatal.is_none() {
+            let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, self.observe()).await
+            {
+                Ok(observation) => observation,
+                Err(_) => Observation::Unavailable(format!(
+                    "the scope check did not finish within {} s",
+                    STARTUP_PROBE_BUDGET.as_secs()
+                )),
+            };
+            self.apply(observation).await;
         }
-        let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, self.observe()).await {
-            Ok(observation) => observation,
-            Err(_) => Observation::Unavailable(format!(
-                "the scope check did not finish within {} s",
-                STARTUP_PROBE_BUDGET.as_secs()
-            )),
-        };
-        self.apply(observation).await;
+        self.ready.send_replace(true);
+    }
+
+    /// Wait until the first scope check has been applied (bounded: a stuck check never
+    /// blocks a client for longer than the start-up budget).
+    pub async fn ready(&self) {
+        let mut ready = self.ready.subscribe();
+        let _ = tokio::time::timeout(
+            STARTUP_PROBE_BUDGET + Duration::from_secs(1),
+            ready.wait_for(|done| *done),
+        )
+        .await;
     }
 
     /// Re-probe every `reprobe_every`, and at once when asked. Runs until the task is dropped.

@@ -159,8 +159,8 @@ async fn calls_are_audited_as_the_agent_and_name_the_client() {
     assert!(
         audit
             .iter()
-            .any(|e| e["actorType"] == "agent" && e["action"] != Value::Null),
-        "no audit entry by the agent: {audit:?}"
+            .any(|e| e["actorType"] == "agent" && e["action"] == "app:start"),
+        "no app:start audit entry by the agent: {audit:?}"
     );
     let seen = proxy.seen();
     let ua = format!("paas-mcp/{} (it-client/9.8.7)", env!("CARGO_PKG_VERSION"));
@@ -200,6 +200,7 @@ async fn rotated_agent_gives_clear_error_and_tools_list_changed() {
     let world = World::start().await;
     let (id, token) = world.agent("it-rotate", Profile::Observer.scopes()).await;
     let client = connect(world.command(Some(&token), &[])).await;
+    assert!(tool_names(&client).await.contains("list_apps"));
     world
         .admin_post("/api/agents/rotate", json!({ "id": id }))
         .await;
@@ -214,6 +215,8 @@ async fn injected_faults_give_clear_errors_and_the_server_survives() {
     let world = World::start().await;
     let (_, token) = world.agent("it-faults", Profile::Observer.scopes()).await;
     let client = connect(world.command(Some(&token), &["--request-timeout-secs", "1"])).await;
+    // The first scope check must be over before faults are injected.
+    assert!(tool_names(&client).await.contains("list_apps"));
     let faults = world.sandbox.faults();
     let cases: Vec<(FaultKind, &str)> = vec![
         (FaultKind::Status(500), "HTTP 500"),

@@ -143,7 +143,7 @@ impl Shared {
     /// A tool call got 401: the token is dead. Record it without sending more requests
     /// with that token (every rejected request feeds the PaaS's IP lockout).
     pub async fn token_rejected(&self) {
-        self.apply(Observation::Rejected).await;
+        self.apply(Observation::Rejected, true).await;
     }
 
     /// Remember a legacy session's peer; closed sessions are pruned here so a long-running
@@ -191,7 +191,9 @@ impl Shared {
                     STARTUP_PROBE_BUDGET.as_secs()
                 )),
             };
-            self.apply(observation).await;
+            // No `tools/list_changed` for this one: nobody has a list yet (tools/list waits
+            // for `ready`), so the first list a client gets is already this one.
+            self.apply(observation, false).await;
         }
         self.ready.send_replace(true);
     }
@@ -223,7 +225,7 @@ impl Shared {
                 continue;
             }
             let observation = self.observe().await;
-            self.apply(observation).await;
+            self.apply(observation, true).await;
         }
     }
 
@@ -249,7 +251,8 @@ impl Shared {
         }
     }
 
-    async fn apply(&self, observation: Observation) {
+    /// Record an observation; with `announce`, push `tools/list_changed` if the set changed.
+    async fn apply(&self, observation: Observation, announce: bool) {
         let Ok(creds) = &self.config.credentials else {
             return;
         };
@@ -301,7 +304,7 @@ impl Shared {
             other => (other, problem),
         };
         let changed = self.apply_selection(grant.as_ref(), connected, problem);
-        if changed {
+        if changed && announce {
             self.notify_tools_changed().await;
         }
     }

@@ -163,6 +163,12 @@ async fn calls_are_audited_as_the_agent_and_name_the_client() {
         "no app:start audit entry by the agent: {audit:?}"
     );
     let seen = proxy.seen();
+    let ids: BTreeSet<&String> = seen.request_ids.iter().collect();
+    assert!(
+        !seen.request_ids.is_empty() && ids.len() == seen.request_ids.len(),
+        "X-Request-Id missing or reused: {:?}",
+        seen.request_ids
+    );
     let ua = format!("paas-mcp/{} (it-client/9.8.7)", env!("CARGO_PKG_VERSION"));
     assert!(
         seen.user_agents.iter().any(|u| u == &ua),
@@ -589,4 +595,32 @@ async fn a_paas_that_comes_back_is_noticed_and_announced() {
     assert!(tool_names(&client).await.contains("list_apps"));
     client.cancel().await.ok();
     again.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_scope_names_the_profile_and_refreshes_the_tool_list() {
+    let world = World::start().await;
+    let proxy = Proxy::start(&world.sandbox.url()).await;
+    let (_, token) = world.agent("it-lost", Profile::Observer.scopes()).await;
+    let cmd = command(world.home.path(), Some(&proxy.url()), Some(&token), &[]);
+    let client = connect(cmd).await;
+    assert!(tool_names(&client).await.contains("list_apps"));
+    // From now on the PaaS says this token lacks apps:read on /api/apps (the call, then
+    // the re-probe it triggers).
+    proxy.force("/api/apps", 403, "Forbidden: missing scope apps:read", 10);
+    let result = call(&client, "list_apps", json!({})).await;
+    let t = text(&result);
+    assert!(is_error(&result), "{t}");
+    assert!(
+        t.contains("apps:read") && t.contains("--profile observer"),
+        "403 not explained: {t}"
+    );
+    assert!(
+        client.service().wait_for(1, Duration::from_secs(15)).await,
+        "no tools/list_changed after a 403 missing scope"
+    );
+    let names = tool_names(&client).await;
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(!names.contains("list_apps"), "{names:?}\n{status}");
+    client.cancel().await.ok();
 }

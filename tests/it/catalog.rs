@@ -2,6 +2,8 @@
 //! (name, title, description, toolset, access, guard, route, schemas). A changed tool fails
 //! here until its snapshot is reviewed (`cargo insta review`; CI runs with INSTA_UPDATE=no).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
+
 use std::collections::BTreeSet;
 
 use paas_mcp::catalog::{self, Access, Guard, Method, Scope, Toolset};

@@ -522,11 +522,17 @@ pub(crate) fn update_body(
         current.get("id").cloned().unwrap_or(Value::Null),
     );
     for (field, default) in UPDATE_FIELDS {
-        let v = current
-            .get(*field)
-            .filter(|v| !v.is_null())
-            .cloned()
-            .unwrap_or_else(default);
+        // Truly optional on the server (kept when omitted): send only what the app has.
+        let optional = matches!(
+            *field,
+            "domains" | "autoDeploy" | "buildMethod" | "dockerfilePath"
+        );
+        if optional && current.get(*field).is_none_or(Value::is_null) {
+            continue;
+        }
+        // Send back exactly what the app has (null included); a default only when the
+        // field is missing altogether.
+        let v = current.get(*field).cloned().unwrap_or_else(default);
         body.insert((*field).to_owned(), v);
     }
     let mut changed = Vec::new();

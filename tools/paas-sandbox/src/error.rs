@@ -19,6 +19,9 @@ pub enum SandboxError {
     /// Talking to our own HTTP API failed (used by [`crate::Sandbox::create_agent`]).
     #[error("sandbox admin API call failed: {0}")]
     Api(String),
+    /// A local file-system operation failed.
+    #[error("{0}")]
+    Io(String),
     /// Waiting for Ctrl-C failed.
     #[error("cannot wait for Ctrl-C: {0}")]
     Signal(#[source] std::io::Error),

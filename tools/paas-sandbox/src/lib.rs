@@ -133,7 +133,12 @@ impl Sandbox {
         let db = loaded.unwrap_or_else(Db::fresh);
         let admin_token = opts.admin_token.clone().unwrap_or_else(util::random_hex32);
         let trust_proxy = opts.trust_proxy;
+        let sql_dir = tempfile::Builder::new()
+            .prefix("paas-sandbox-")
+            .tempdir()
+            .map_err(|e| SandboxError::Io(format!("cannot create a temporary directory: {e}")))?;
         let inner = Arc::new(Inner {
+            sql_dir,
             opts,
             admin_token,
             db: Mutex::new(db),

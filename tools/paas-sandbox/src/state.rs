@@ -84,6 +84,8 @@ pub struct Inner {
     /// Serializes writers of the state file.
     pub save_lock: Mutex<()>,
     pub trust_proxy: bool,
+    /// Holds the SQLite files of SQL add-ons; removed with the sandbox.
+    pub sql_dir: tempfile::TempDir,
     /// `http://IP:PORT` of the bound socket.
     pub base_url: String,
 }

@@ -159,7 +159,6 @@ pub fn dockerfile(d: &str) -> Result<(), String> {
     Ok(())
 }
 
-#[allow(dead_code)] // used by the cron handlers
 /// Five-field cron schedule with upstream's ranges.
 pub fn cron(s: &str) -> Result<(), String> {
     let fields: Vec<&str> = s.split_whitespace().collect();
@@ -185,7 +184,6 @@ pub fn cron(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-#[allow(dead_code)] // used by the backup handlers
 /// Backup file names.
 pub fn backup_name(n: &str) -> bool {
     !n.is_empty() && !n.contains('/') && !n.contains('\\') && n.ends_with(".tar.gz")

@@ -1,4 +1,5 @@
 //! Core behaviour: auth gate, errors, agents, deploy lifecycle, audit, lockout.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 mod common;
 

@@ -23,31 +23,6 @@ pub mod servers;
 pub mod system;
 pub mod ws;
 
-use axum::response::Response;
-
-/// Placeholder answer for handlers not written yet (guards and method checks still apply).
-#[allow(dead_code)]
-pub fn unimplemented_route(path: &str) -> Response {
-    crate::http::err(501, &format!("{path} is not simulated by the sandbox yet"))
-}
-
-/// Declares placeholder handlers.
-#[allow(unused_macros)]
-macro_rules! stubs {
-    ($($name:ident),* $(,)?) => {
-        $(
-            pub fn $name(
-                _inner: &std::sync::Arc<crate::state::Inner>,
-                call: &mut crate::http::Call,
-            ) -> axum::response::Response {
-                super::unimplemented_route(&call.path)
-            }
-        )*
-    };
-}
-#[allow(unused_imports)]
-pub(crate) use stubs;
-
 /// `{"id": …}` bodies.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]

@@ -19,8 +19,12 @@ pub async fn start_with(opts: SandboxOptions) -> Sandbox {
     .expect("sandbox starts")
 }
 
+/// One shared client: building a TLS-capable client per request is slow in debug builds.
 pub fn client() -> Client {
-    Client::builder().build().expect("client")
+    static CLIENT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| Client::builder().build().expect("client"))
+        .clone()
 }
 
 pub async fn call(

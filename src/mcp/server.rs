@@ -79,6 +79,7 @@ impl ServerHandler for PaasServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        self.shared.ready().await;
         let tools: Vec<Tool> = self
             .shared
             .selection()
@@ -89,6 +90,8 @@ impl ServerHandler for PaasServer {
         Ok(ListToolsResult::with_all_items(tools))
     }
 
+    /// Used by the HTTP transport to check SEP-2243 `Mcp-Param-*` headers against the input
+    /// schema; only tools this token gets are known.
     fn get_tool(&self, name: &str) -> Option<Tool> {
         self.shared.selection().find(name).map(tools::to_mcp)
     }
@@ -98,6 +101,7 @@ impl ServerHandler for PaasServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        self.shared.ready().await;
         let name = request.name.as_ref();
         let selection = self.shared.selection();
         let Some(def) = selection.find(name) else {
@@ -146,8 +150,9 @@ impl ServerHandler for PaasServer {
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
         // 2026-07-28 clients get `tools/list_changed` through `subscriptions/listen`.
-        self.shared.register_subscription(context.sink().clone());
+        let id = self.shared.register_subscription(context.sink().clone());
         context.cancelled().await;
+        self.shared.unregister(id);
         Ok(())
     }
 }

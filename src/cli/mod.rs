@@ -55,7 +55,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve MCP (stdio, or Streamable HTTP with --http) with the tools this token permits.
-    Mcp(commands::mcp::Args),
+    Mcp(Box<commands::mcp::Args>),
     /// Run an in-memory Better-PaaS on 127.0.0.1 for trying things and for tests.
     Sandbox(commands::sandbox::Args),
     /// Connect to a Better-PaaS: get a scoped agent token through the browser.
@@ -129,7 +129,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         context: cli.context,
     };
     match cli.command {
-        Command::Mcp(args) => commands::mcp::run(args, &global).await,
+        Command::Mcp(args) => commands::mcp::run(*args, &global).await,
         Command::Sandbox(args) => commands::sandbox::run(args, &global).await,
         Command::Connect(args) => commands::connect::run(args, &global).await,
         Command::Setup(args) => commands::setup::run(args, &global).await,

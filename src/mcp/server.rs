@@ -37,37 +37,16 @@ impl PaasServer {
     }
 
     /// The handler context for one call: the shared client, re-labelled with the MCP
-    /// client's name and version so the PaaS access log says who is calling.
+    /// client's name and version (`paas-mcp/<v> (<client>/<v>)`) so the PaaS access log
+    /// says who is calling. Works for `initialize` sessions and 2026-07-28 per-request
+    /// metadata alike.
     fn call_context(&self, client: Option<&Implementation>) -> ToolContext {
         let mut context = self.shared.context().clone();
-        context.api = context.api.with_user_agent(&user_agent(client));
+        if let Some(info) = client {
+            context.api = context.api.with_mcp_client(&info.name, &info.version);
+        }
         context
     }
-}
-
-/// `paas-mcp/<version> (<client name>/<client version>)`.
-pub fn user_agent(client: Option<&Implementation>) -> String {
-    let base = format!("paas-mcp/{}", env!("CARGO_PKG_VERSION"));
-    match client {
-        Some(info) if !info.name.trim().is_empty() => {
-            format!(
-                "{base} ({}/{})",
-                sanitize(&info.name),
-                sanitize(&info.version)
-            )
-        }
-        _ => base,
-    }
-}
-
-/// Keep a header value printable and short whatever the client sent.
-fn sanitize(raw: &str) -> String {
-    raw.chars()
-        .filter(|c| c.is_ascii_graphic() || *c == ' ')
-        .take(64)
-        .collect::<String>()
-        .trim()
-        .to_owned()
 }
 
 impl ServerHandler for PaasServer {
@@ -100,6 +79,7 @@ impl ServerHandler for PaasServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
+        self.shared.ready().await;
         let tools: Vec<Tool> = self
             .shared
             .selection()
@@ -110,6 +90,8 @@ impl ServerHandler for PaasServer {
         Ok(ListToolsResult::with_all_items(tools))
     }
 
+    /// Used by the HTTP transport to check SEP-2243 `Mcp-Param-*` headers against the input
+    /// schema; only tools this token gets are known.
     fn get_tool(&self, name: &str) -> Option<Tool> {
         self.shared.selection().find(name).map(tools::to_mcp)
     }
@@ -119,6 +101,7 @@ impl ServerHandler for PaasServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        self.shared.ready().await;
         let name = request.name.as_ref();
         let selection = self.shared.selection();
         let Some(def) = selection.find(name) else {
@@ -167,8 +150,9 @@ impl ServerHandler for PaasServer {
 
     async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
         // 2026-07-28 clients get `tools/list_changed` through `subscriptions/listen`.
-        self.shared.register_subscription(context.sink().clone());
+        let id = self.shared.register_subscription(context.sink().clone());
         context.cancelled().await;
+        self.shared.unregister(id);
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 //! a change is pushed to every live session as `notifications/tools/list_changed`.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -55,8 +55,12 @@ pub struct Shared {
     /// The PaaS client exists only when credentials resolved and the URL parsed.
     connected_client: Option<api::Client>,
     selection: RwLock<Selection>,
-    notifiers: Mutex<Vec<Notifier>>,
+    /// Live sessions to notify, keyed so a finished subscription can remove itself.
+    notifiers: Mutex<Vec<(u64, Notifier)>>,
+    next_notifier: AtomicU64,
     reprobe: Notify,
+    /// Becomes true once the first scope check is applied.
+    ready: tokio::sync::watch::Sender<bool>,
     /// The PaaS answered 401 to this token: stop sending it.
     rejected: AtomicBool,
     /// Why the configuration cannot work at all (no credentials, bad URL): no probing.
@@ -108,7 +112,9 @@ impl Shared {
             connected_client: client,
             selection: RwLock::new(Selection::default()),
             notifiers: Mutex::new(Vec::new()),
+            next_notifier: AtomicU64::new(0),
             reprobe: Notify::new(),
+            ready: tokio::sync::watch::Sender::new(false),
             rejected: AtomicBool::new(false),
             fatal,
             config,
@@ -137,38 +143,70 @@ impl Shared {
     /// A tool call got 401: the token is dead. Record it without sending more requests
     /// with that token (every rejected request feeds the PaaS's IP lockout).
     pub async fn token_rejected(&self) {
-        self.apply(Observation::Rejected).await;
+        self.apply(Observation::Rejected, true).await;
     }
 
+    /// Remember a legacy session's peer; closed sessions are pruned here so a long-running
+    /// HTTP server does not accumulate them.
     pub fn register_peer(&self, peer: Peer<RoleServer>) {
-        self.lock_notifiers().push(Notifier::Peer(peer));
+        let id = self.next_notifier.fetch_add(1, Ordering::Relaxed);
+        let mut notifiers = self.lock_notifiers();
+        notifiers.retain(|(_, n)| match n {
+            Notifier::Peer(p) => !p.is_transport_closed(),
+            Notifier::Subscription(_) => true,
+        });
+        notifiers.push((id, Notifier::Peer(peer)));
     }
 
-    pub fn register_subscription(&self, sink: SubscriptionSink) {
-        self.lock_notifiers().push(Notifier::Subscription(sink));
+    /// Remember a 2026-07-28 `subscriptions/listen` sink; returns the key for
+    /// [`Shared::unregister`] when the subscription ends.
+    pub fn register_subscription(&self, sink: SubscriptionSink) -> u64 {
+        let id = self.next_notifier.fetch_add(1, Ordering::Relaxed);
+        self.lock_notifiers()
+            .push((id, Notifier::Subscription(sink)));
+        id
     }
 
-    fn lock_notifiers(&self) -> std::sync::MutexGuard<'_, Vec<Notifier>> {
+    pub fn unregister(&self, id: u64) {
+        self.lock_notifiers().retain(|(key, _)| *key != id);
+    }
+
+    fn lock_notifiers(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Notifier)>> {
         match self.notifiers.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
 
-    /// The first probe, bounded by [`STARTUP_PROBE_BUDGET`] so the handshake is never held
-    /// up by an unreachable PaaS.
+    /// The first probe, bounded by [`STARTUP_PROBE_BUDGET`]. It runs while the handshake
+    /// is answered; `tools/list` and `tools/call` wait for it ([`Shared::ready`]) so the
+    /// first list is already the token's.
     pub async fn startup_probe(&self) {
-        if self.fatal.is_some() {
-            return;
+        if self.fatal.is_none() {
+            let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, self.observe()).await
+            {
+                Ok(observation) => observation,
+                Err(_) => Observation::Unavailable(format!(
+                    "the scope check did not finish within {} s",
+                    STARTUP_PROBE_BUDGET.as_secs()
+                )),
+            };
+            // No `tools/list_changed` for this one: nobody has a list yet (tools/list waits
+            // for `ready`), so the first list a client gets is already this one.
+            self.apply(observation, false).await;
         }
-        let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, self.observe()).await {
-            Ok(observation) => observation,
-            Err(_) => Observation::Unavailable(format!(
-                "the scope check did not finish within {} s",
-                STARTUP_PROBE_BUDGET.as_secs()
-            )),
-        };
-        self.apply(observation).await;
+        self.ready.send_replace(true);
+    }
+
+    /// Wait until the first scope check has been applied (bounded: a stuck check never
+    /// blocks a client for longer than the start-up budget).
+    pub async fn ready(&self) {
+        let mut ready = self.ready.subscribe();
+        let _ = tokio::time::timeout(
+            STARTUP_PROBE_BUDGET + Duration::from_secs(1),
+            ready.wait_for(|done| *done),
+        )
+        .await;
     }
 
     /// Re-probe every `reprobe_every`, and at once when asked. Runs until the task is dropped.
@@ -187,7 +225,7 @@ impl Shared {
                 continue;
             }
             let observation = self.observe().await;
-            self.apply(observation).await;
+            self.apply(observation, true).await;
         }
     }
 
@@ -199,6 +237,13 @@ impl Shared {
         let Some(client) = &self.connected_client else {
             return Observation::Unavailable("no PaaS client".to_owned());
         };
+        // One request first: a rejected token must not fan out into a dozen parallel 401s,
+        // each of which counts toward the PaaS's per-IP lockout (spec §1.7).
+        match client.answer(&probe::admin_probe_request()).await {
+            Ok(answer) if answer.status == 401 => return Observation::Rejected,
+            Ok(_) => {}
+            Err(e) => return Observation::Unavailable(e.to_string()),
+        }
         match probe::probe(client).await {
             Ok(grant) => Observation::Granted(grant),
             Err(ProbeError::Unauthorized) => Observation::Rejected,
@@ -206,7 +251,8 @@ impl Shared {
         }
     }
 
-    async fn apply(&self, observation: Observation) {
+    /// Record an observation; with `announce`, push `tools/list_changed` if the set changed.
+    async fn apply(&self, observation: Observation, announce: bool) {
         let Ok(creds) = &self.config.credentials else {
             return;
         };
@@ -258,7 +304,7 @@ impl Shared {
             other => (other, problem),
         };
         let changed = self.apply_selection(grant.as_ref(), connected, problem);
-        if changed {
+        if changed && announce {
             self.notify_tools_changed().await;
         }
     }
@@ -334,11 +380,11 @@ impl Shared {
         changed
     }
 
-    /// Push `tools/list_changed` to every live session; forget the closed ones.
+    /// Push `tools/list_changed` to every live session; forget the ones that are gone.
     async fn notify_tools_changed(&self) {
         let notifiers = self.lock_notifiers().clone();
         let mut dead = Vec::new();
-        for (index, notifier) in notifiers.iter().enumerate() {
+        for (id, notifier) in &notifiers {
             let ok = match notifier {
                 Notifier::Peer(peer) => {
                     !peer.is_transport_closed() && peer.notify_tool_list_changed().await.is_ok()
@@ -346,18 +392,11 @@ impl Shared {
                 Notifier::Subscription(sink) => sink.notify_tool_list_changed().await.is_ok(),
             };
             if !ok {
-                dead.push(index);
+                dead.push(*id);
             }
         }
         if !dead.is_empty() {
-            let mut current = self.lock_notifiers();
-            // Only drop the entries that were there when we started (new ones were appended).
-            let mut index = 0;
-            current.retain(|_| {
-                let keep = !dead.contains(&index);
-                index += 1;
-                keep
-            });
+            self.lock_notifiers().retain(|(id, _)| !dead.contains(id));
         }
     }
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::support::mcp::{
     Seed, World, arguments_for, call, command, connect, connect_with, expected_tools, is_error,
-    is_scope_refusal, text, tool_names, tools,
+    is_scope_refusal, reached_route, text, tool_names, tools,
 };
 use crate::support::proxy::Proxy;
 
@@ -73,8 +73,14 @@ async fn check_case(label: &'static str, who: As) {
             tool.name,
             text(&result)
         );
-        if !text(&result).starts_with("Invalid arguments") {
+        if reached_route(&result) {
             reached += 1;
+        } else {
+            eprintln!(
+                "{label}: {} {args} did not reach its route: {}",
+                tool.name,
+                text(&result)
+            );
         }
     }
     assert!(
@@ -153,10 +159,16 @@ async fn calls_are_audited_as_the_agent_and_name_the_client() {
     assert!(
         audit
             .iter()
-            .any(|e| e["actorType"] == "agent" && e["action"] != Value::Null),
-        "no audit entry by the agent: {audit:?}"
+            .any(|e| e["actorType"] == "agent" && e["action"] == "app:start"),
+        "no app:start audit entry by the agent: {audit:?}"
     );
     let seen = proxy.seen();
+    let ids: BTreeSet<&String> = seen.request_ids.iter().collect();
+    assert!(
+        !seen.request_ids.is_empty() && ids.len() == seen.request_ids.len(),
+        "X-Request-Id missing or reused: {:?}",
+        seen.request_ids
+    );
     let ua = format!("paas-mcp/{} (it-client/9.8.7)", env!("CARGO_PKG_VERSION"));
     assert!(
         seen.user_agents.iter().any(|u| u == &ua),
@@ -194,6 +206,7 @@ async fn rotated_agent_gives_clear_error_and_tools_list_changed() {
     let world = World::start().await;
     let (id, token) = world.agent("it-rotate", Profile::Observer.scopes()).await;
     let client = connect(world.command(Some(&token), &[])).await;
+    assert!(tool_names(&client).await.contains("list_apps"));
     world
         .admin_post("/api/agents/rotate", json!({ "id": id }))
         .await;
@@ -208,6 +221,8 @@ async fn injected_faults_give_clear_errors_and_the_server_survives() {
     let world = World::start().await;
     let (_, token) = world.agent("it-faults", Profile::Observer.scopes()).await;
     let client = connect(world.command(Some(&token), &["--request-timeout-secs", "1"])).await;
+    // The first scope check must be over before faults are injected.
+    assert!(tool_names(&client).await.contains("list_apps"));
     let faults = world.sandbox.faults();
     let cases: Vec<(FaultKind, &str)> = vec![
         (FaultKind::Status(500), "HTTP 500"),
@@ -438,12 +453,24 @@ async fn garbage_on_stdin_gets_jsonrpc_errors_not_a_crash() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn newer_protocol_over_stdio_lists_tools() {
+async fn every_protocol_version_over_stdio_lists_and_calls_tools() {
     let world = World::start().await;
     let (_, token) = world.agent("it-proto", Profile::Observer.scopes()).await;
-    for version in [ProtocolVersion::V_2025_06_18, ProtocolVersion::V_2025_11_25] {
-        let client = connect_with(world.command(Some(&token), &[]), version).await;
-        assert!(tool_names(&client).await.contains("list_apps"));
+    for version in [
+        ProtocolVersion::V_2025_06_18,
+        ProtocolVersion::V_2025_11_25,
+        ProtocolVersion::V_2026_07_28,
+    ] {
+        let client = connect_with(world.command(Some(&token), &[]), version.clone()).await;
+        assert!(tool_names(&client).await.contains("list_apps"), "{version}");
+        let apps = call(&client, "list_apps", json!({})).await;
+        assert!(!is_error(&apps), "{version}: {}", text(&apps));
+        if catalog::find("list_apps").unwrap().output_schema.is_some() {
+            assert!(
+                apps.structured_content.is_some(),
+                "{version}: no structuredContent"
+            );
+        }
         client.cancel().await.ok();
     }
 }
@@ -495,5 +522,105 @@ async fn sandbox_mode_serves_the_chosen_profile() {
     assert_eq!(tool_names(&client).await, expected);
     let apps = call(&client, "list_apps", json!({})).await;
     assert!(!is_error(&apps), "{}", text(&apps));
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_token_serves_status_and_does_not_lock_the_machine_out() {
+    let world = World::start().await;
+    let (_, good) = world.agent("it-good", Profile::Observer.scopes()).await;
+    let client = connect(world.command(Some("bpagt_wrong"), &[])).await;
+    assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(
+        status.contains("rejected the token") && status.contains("paas connect"),
+        "{status}"
+    );
+    client.cancel().await.ok();
+    // The PaaS locks an IP out after 5 rejected tokens; the start-up check must cost one.
+    let answer = reqwest::Client::new()
+        .get(format!("{}/api/apps", world.sandbox.url()))
+        .bearer_auth(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        200,
+        "a wrong token locked this machine out"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paas_that_comes_back_is_noticed_and_announced() {
+    // Reserve a port, start the server while nothing listens there, then start the PaaS.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let admin = "it-admin-token-for-comeback";
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    // The agent token must exist before the PaaS does: create it on a first run of the
+    // sandbox, persisted to a state file, and reload that state on the same port.
+    let state = home.path().join("sandbox.json");
+    let options = || paas_sandbox::SandboxOptions {
+        addr: ([127, 0, 0, 1], port).into(),
+        admin_token: Some(admin.to_owned()),
+        state_file: Some(state.clone()),
+        seed: true,
+        ..Default::default()
+    };
+    let first = paas_sandbox::Sandbox::start(options()).await.unwrap();
+    let agent = first
+        .create_agent("it-comeback", &["apps:read"])
+        .await
+        .unwrap();
+    first.shutdown().await;
+
+    let client = connect(command(
+        home.path(),
+        Some(&url),
+        Some(&agent.token),
+        &["--reprobe-secs", "1"],
+    ))
+    .await;
+    assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
+    let again = paas_sandbox::Sandbox::start(options()).await.unwrap();
+    assert!(
+        client.service().wait_for(1, Duration::from_secs(20)).await,
+        "no tools/list_changed after the PaaS came back"
+    );
+    assert!(tool_names(&client).await.contains("list_apps"));
+    client.cancel().await.ok();
+    again.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_scope_names_the_profile_and_refreshes_the_tool_list() {
+    let world = World::start().await;
+    let proxy = Proxy::start(&world.sandbox.url()).await;
+    let (_, token) = world.agent("it-lost", Profile::Observer.scopes()).await;
+    let cmd = command(world.home.path(), Some(&proxy.url()), Some(&token), &[]);
+    let client = connect(cmd).await;
+    assert!(tool_names(&client).await.contains("list_apps"));
+    // From now on the PaaS says this token lacks apps:read on /api/apps (the call, then
+    // the re-probe it triggers).
+    proxy.force("/api/apps", 403, "Forbidden: missing scope apps:read", 10);
+    let result = call(&client, "list_apps", json!({})).await;
+    let t = text(&result);
+    assert!(is_error(&result), "{t}");
+    assert!(
+        t.contains("apps:read") && t.contains("--profile observer"),
+        "403 not explained: {t}"
+    );
+    assert!(
+        client.service().wait_for(1, Duration::from_secs(15)).await,
+        "no tools/list_changed after a 403 missing scope"
+    );
+    let names = tool_names(&client).await;
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(!names.contains("list_apps"), "{names:?}\n{status}");
     client.cancel().await.ok();
 }

@@ -57,7 +57,7 @@ fn transport(url: &str) -> StreamableHttpClientTransport<reqwest::Client> {
 
 async fn connect_http(url: &str, version: ProtocolVersion) -> Client {
     let watcher = Watcher::new(version.clone());
-    let running = if version.has_initialize() {
+    if version.has_initialize() {
         watcher.serve(transport(url)).await.expect("HTTP handshake")
     } else {
         watcher
@@ -69,8 +69,7 @@ async fn connect_http(url: &str, version: ProtocolVersion) -> Client {
             )
             .await
             .expect("HTTP discover")
-    };
-    running
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -179,7 +179,7 @@ async fn call(
 
 /// A light output-schema check: required members present, no member `null` unless the
 /// schema allows it, and the JSON type of every declared member right.
-fn conforms(name: &str, value: &Value, schema: &Value) {
+pub(crate) fn conforms(name: &str, value: &Value, schema: &Value) {
     for key in schema["required"].as_array().into_iter().flatten() {
         let key = key.as_str().unwrap();
         assert!(
@@ -440,6 +440,30 @@ async fn deploy_directory_uploads_the_folder() {
     assert_eq!(out.structured["uploadedFiles"], 2);
     let app = wait_running(&ctx, "local-app").await;
     assert!(app["gitRepo"].as_str().unwrap().starts_with("upload://"));
+    // A .zip goes up as one archive part.
+    let zip = dir.path().join("site.zip");
+    let mut empty_zip = b"PK\x05\x06".to_vec();
+    empty_zip.extend([0u8; 18]);
+    std::fs::write(&zip, empty_zip).unwrap();
+    let out = call(
+        &ctx,
+        "deploy_directory",
+        json!({ "path": zip.to_string_lossy(), "name": "zipped" }),
+    )
+    .await
+    .expect("zip deploy");
+    assert_eq!(out.structured["name"], "zipped");
+    assert_eq!(out.structured["uploadedFiles"], 1);
+    let not_zip = dir.path().join("fake.zip");
+    std::fs::write(&not_zip, "hello").unwrap();
+    let bad = call(
+        &ctx,
+        "deploy_directory",
+        json!({ "path": not_zip.to_string_lossy(), "name": "bad-zip" }),
+    )
+    .await;
+    assert!(matches!(bad, Err(ToolError::Local(_))), "{bad:?}");
+
     let missing = call(
         &ctx,
         "deploy_directory",

@@ -286,7 +286,7 @@ pub struct DeployArgs {
     /// CPU limit such as "0.5" (default unlimited).
     #[serde(default)]
     pub cpus: Option<String>,
-    /// Volumes: "name:/container/path" or "/host/path:/container/path[:ro]".
+    /// Volumes: "name:/container/path" or "/host/path:/container/path", optionally ending in ":ro" for read-only.
     #[serde(default)]
     pub volumes: Option<Vec<String>>,
     /// HTTP health-check path such as "/healthz" (default: TCP check).

@@ -1,10 +1,14 @@
 //! The tool declarations, one file per toolset, and the small helpers they share.
 //!
-//! A tool is a [`ToolDef`] literal built with [`def`] plus struct-update for what differs
+//! A tool is a [`ToolDef`] literal built with `def` plus struct-update for what differs
 //! from the defaults; its handler is an `async fn(&ToolContext, Args)` wrapped by
-//! [`handler!`] into the catalogue's plain function-pointer type. Input schemas come from
+//! `handler!` into the catalogue's plain function-pointer type. Input schemas come from
 //! the typed argument structs through [`schema`], so the field doc comments are exactly
 //! what the model reads.
+
+// Field docs are written for the model (they become schema descriptions), not for rustdoc:
+// URLs in examples stay bare.
+#![allow(rustdoc::bare_urls)]
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;

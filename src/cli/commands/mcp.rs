@@ -149,8 +149,14 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         },
     };
     let shared = Shared::new(config).context("cannot build the HTTP client")?;
-    shared.startup_probe().await;
-    let prober = tokio::spawn(shared.clone().probe_loop());
+    // Probe while the handshake is answered; tools/list waits for the first result.
+    let prober = tokio::spawn({
+        let shared = shared.clone();
+        async move {
+            shared.startup_probe().await;
+            shared.probe_loop().await;
+        }
+    });
 
     let shutdown = CancellationToken::new();
     let on_signal = shutdown.clone();

@@ -17,7 +17,9 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientCapabilities, ClientConfig, Implementation,
     ProtocolVersion, Tool,
 };
-use rmcp::service::{NotificationContext, RoleClient, RunningService};
+use rmcp::service::{
+    ClientLifecycleMode, ClientServiceExt, NotificationContext, RoleClient, RunningService,
+};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ServiceExt};
 use serde_json::{Value, json};
@@ -186,13 +188,26 @@ pub async fn connect_with(cmd: tokio::process::Command, version: ProtocolVersion
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn paas mcp");
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        Watcher::new(version).serve(transport),
-    )
-    .await
-    .expect("handshake within 30 s")
-    .expect("handshake succeeds")
+    let watcher = Watcher::new(version.clone());
+    let handshake = async move {
+        if version.has_initialize() {
+            watcher.serve(transport).await
+        } else {
+            // 2026-07-28 has no `initialize`: `server/discover` plus per-request metadata.
+            watcher
+                .serve_with_lifecycle(
+                    transport,
+                    ClientLifecycleMode::Discover {
+                        preferred_versions: vec![version],
+                    },
+                )
+                .await
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), handshake)
+        .await
+        .expect("handshake within 30 s")
+        .expect("handshake succeeds")
 }
 
 pub async fn tool_names(client: &Client) -> BTreeSet<String> {
@@ -270,27 +285,52 @@ pub fn arguments_for(tool: &Tool, seed: &Seed) -> Value {
 /// Names of seeded things to point tools at.
 #[derive(Clone, Debug)]
 pub struct Seed {
+    /// An app id.
     pub app: String,
     pub project: String,
     pub addon: String,
 }
 
 impl Seed {
+    /// The first seeded app, project and add-on; an app is deployed when the sandbox has
+    /// none, so every app tool has a real target.
     pub async fn read(world: &World) -> Seed {
         let first = |v: Value, key: &str| {
             v.as_array()
                 .and_then(|a| a.first())
                 .and_then(|x| x.get(key))
                 .and_then(Value::as_str)
-                .unwrap_or("missing")
-                .to_owned()
+                .map(str::to_owned)
+        };
+        // Ids, not names: a token with apps:write but not apps:read cannot list apps to
+        // resolve a name, but can act on an id.
+        let app = match first(world.admin_get("/api/apps").await, "id") {
+            Some(app) => app,
+            None => {
+                let deployed = world
+                    .admin_post(
+                        "/api/deploy",
+                        json!({ "name": "it-app", "gitRepo": "https://github.com/example/hello" }),
+                    )
+                    .await;
+                deployed["id"].as_str().expect("deployed app id").to_owned()
+            }
         };
         Seed {
-            app: first(world.admin_get("/api/apps").await, "name"),
-            project: first(world.admin_get("/api/projects").await, "name"),
-            addon: first(world.admin_get("/api/addons").await, "name"),
+            app,
+            project: first(world.admin_get("/api/projects").await, "name")
+                .unwrap_or_else(|| "no-project".to_owned()),
+            addon: first(world.admin_get("/api/addons").await, "name")
+                .unwrap_or_else(|| "no-addon".to_owned()),
         }
     }
+}
+
+/// Did the call get past local validation and name resolution, i.e. reach the route the
+/// tool is guarded by? (A refusal would then have been a 403.)
+pub fn reached_route(result: &CallToolResult) -> bool {
+    let t = text(result);
+    !(t.starts_with("Invalid arguments") || t.contains("not found. "))
 }
 
 fn value_for(name: &str, prop: &Value, seed: &Seed) -> Value {

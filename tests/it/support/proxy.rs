@@ -17,25 +17,39 @@ pub struct Seen {
     pub request_ids: Vec<String>,
 }
 
+/// An answer the proxy gives instead of forwarding, for the next `count` requests to
+/// exactly `path` (any method): how a token that lost a scope looks from outside.
+#[derive(Clone, Debug)]
+struct Forced {
+    path: String,
+    status: u16,
+    body: String,
+    count: usize,
+}
+
 #[derive(Clone)]
 struct Upstream {
     base: String,
     http: reqwest::Client,
     seen: Arc<Mutex<Seen>>,
+    forced: Arc<Mutex<Vec<Forced>>>,
 }
 
 pub struct Proxy {
     pub addr: SocketAddr,
     seen: Arc<Mutex<Seen>>,
+    forced: Arc<Mutex<Vec<Forced>>>,
 }
 
 impl Proxy {
     pub async fn start(upstream: &str) -> Proxy {
         let seen = Arc::new(Mutex::new(Seen::default()));
+        let forced = Arc::new(Mutex::new(Vec::new()));
         let state = Upstream {
             base: upstream.trim_end_matches('/').to_owned(),
             http: reqwest::Client::new(),
             seen: seen.clone(),
+            forced: forced.clone(),
         };
         let app = axum::Router::new().fallback(forward).with_state(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -43,7 +57,17 @@ impl Proxy {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Proxy { addr, seen }
+        Proxy { addr, seen, forced }
+    }
+
+    /// Answer the next `count` requests to `path` with `status` and a JSON error body.
+    pub fn force(&self, path: &str, status: u16, error: &str, count: usize) {
+        self.forced.lock().unwrap().push(Forced {
+            path: path.to_owned(),
+            status,
+            body: serde_json::json!({ "error": error }).to_string(),
+            count,
+        });
     }
 
     pub fn url(&self) -> String {
@@ -66,6 +90,23 @@ async fn forward(State(up): State<Upstream>, request: Request) -> Response {
         if let Some(id) = header(&parts.headers, "x-request-id") {
             seen.request_ids.push(id);
         }
+    }
+    let forced = {
+        let mut forced = up.forced.lock().unwrap();
+        let hit = forced
+            .iter_mut()
+            .find(|f| f.path == parts.uri.path() && f.count > 0);
+        hit.map(|f| {
+            f.count -= 1;
+            (f.status, f.body.clone())
+        })
+    };
+    if let Some((status, body)) = forced {
+        return Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
     }
     let bytes: Bytes = axum::body::to_bytes(body, 64 * 1024 * 1024)
         .await

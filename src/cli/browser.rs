@@ -225,29 +225,6 @@ pub fn open(url: &str) -> Result<(), String> {
         .map_err(|e| format!("{program}: {e}"))
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn pasted_url_or_code() {
-        let s = "abcdefabcdefabcdef";
-        assert_eq!(
-            parse_pasted(
-                &format!("http://127.0.0.1:5/callback?code=c0de&state={s}\n"),
-                s
-            )
-            .unwrap(),
-            Some("c0de".to_owned())
-        );
-        assert_eq!(parse_pasted(" c0de ", s).unwrap(), Some("c0de".to_owned()));
-        assert!(parse_pasted("http://x/callback?code=c&state=other", s).is_err());
-        assert!(parse_pasted("not a code!", s).is_err());
-        assert_eq!(parse_pasted("\n", s).unwrap(), None);
-    }
-}
-
 /// Ctrl-C, listened for from the moment this is created (a bare `ctrl_c()` future only
 /// installs its handler when first polled, and a signal before that kills the process
 /// without the "an agent may exist" message).
@@ -273,5 +250,28 @@ impl Interrupt {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn pasted_url_or_code() {
+        let s = "abcdefabcdefabcdef";
+        assert_eq!(
+            parse_pasted(
+                &format!("http://127.0.0.1:5/callback?code=c0de&state={s}\n"),
+                s
+            )
+            .unwrap(),
+            Some("c0de".to_owned())
+        );
+        assert_eq!(parse_pasted(" c0de ", s).unwrap(), Some("c0de".to_owned()));
+        assert!(parse_pasted("http://x/callback?code=c&state=other", s).is_err());
+        assert!(parse_pasted("not a code!", s).is_err());
+        assert_eq!(parse_pasted("\n", s).unwrap(), None);
     }
 }

@@ -58,34 +58,90 @@ impl KeychainStore {
 
 /// Run `op` on a fresh entry handle, up to three times while it reports a missing entry.
 ///
-/// Linux keyutils: the first handles a process creates link the user's persistent keyring
-/// into the session keyring, and operations through them can fail with "no entry" (seen as
-/// `set` failing right after a fresh login session) before the link settles. A fresh
-/// handle a moment later works. A genuinely missing entry costs two short retries.
-fn with_entry<T>(
+/// Linux keyutils without a login session keyring (containers, some SSH setups): the first
+/// handle of a thread makes the kernel give the thread its own session keyring (linked to
+/// the persistent one) but keeps the id of the shared one it saw before, so a key written
+/// through it would land in the shared keyring and the link to the persistent keyring
+/// fails. Making (and dropping) one handle first avoids that; the retry on a fresh handle
+/// covers what is left.
+///
+/// Every operation runs on its own short-lived thread: the Secret Service client blocks on
+/// a private tokio runtime, which must not be started from inside ours.
+fn with_entry<T: Send>(
     user: &str,
-    op: impl Fn(&keyring::Entry) -> keyring::Result<T>,
+    op: impl Fn(&keyring::Entry) -> keyring::Result<T> + Sync,
 ) -> keyring::Result<T> {
-    // The first handle of a process makes the kernel give the process its own session
-    // keyring (linked to the persistent one) but keeps the id of the shared one it saw
-    // before: a key written through it lands in the shared keyring and the link to the
-    // persistent keyring fails. Making (and dropping) one handle first avoids that.
-    static WARM_UP: std::sync::Once = std::sync::Once::new();
-    WARM_UP.call_once(|| {
-        let _ = keyring::Entry::new(KEYCHAIN_SERVICE, "warm-up");
-    });
-    let attempt = || keyring::Entry::new(KEYCHAIN_SERVICE, user).and_then(|e| op(&e));
-    let mut result = attempt();
-    for _ in 0..2 {
-        match result {
-            Err(keyring::Error::NoEntry) => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-                result = attempt();
-            }
-            _ => break,
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                // Per thread: without a login session keyring, each thread gets its own.
+                let _ = new_entry("warm-up");
+                let attempt = || new_entry(user).and_then(|e| op(&e));
+                let mut result = attempt();
+                for _ in 0..2 {
+                    match result {
+                        Err(keyring::Error::NoEntry) => {
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            result = attempt();
+                        }
+                        _ => break,
+                    }
+                }
+                result
+            })
+            .join()
+            .unwrap_or_else(|_| {
+                Err(keyring::Error::PlatformFailure(
+                    "the keychain call panicked".into(),
+                ))
+            })
+    })
+}
+
+/// An entry in the platform store. On Linux: the Secret Service (GNOME Keyring, KWallet)
+/// behind a keyutils cache when a Secret Service answers, so tokens survive a reboot;
+/// otherwise (SSH sessions, servers, CI) the kernel keyutils store alone, which lasts until
+/// reboot. Elsewhere the platform default (macOS Keychain, Windows Credential Manager).
+fn new_entry(user: &str) -> keyring::Result<keyring::Entry> {
+    #[cfg(target_os = "linux")]
+    {
+        if secret_service_usable() {
+            let credential =
+                keyring::keyutils_persistent::KeyutilsPersistentCredential::new_with_target(
+                    None,
+                    KEYCHAIN_SERVICE,
+                    user,
+                )?;
+            return Ok(keyring::Entry::new_with_credential(Box::new(credential)));
         }
+        let credential =
+            keyring::keyutils::KeyutilsCredential::new_with_target(None, KEYCHAIN_SERVICE, user)?;
+        Ok(keyring::Entry::new_with_credential(Box::new(credential)))
     }
-    result
+    #[cfg(not(target_os = "linux"))]
+    {
+        keyring::Entry::new(KEYCHAIN_SERVICE, user)
+    }
+}
+
+/// Whether a Secret Service answers on the session bus (asked once per process): a lookup
+/// of an entry that does not exist must say "no entry", not fail.
+#[cfg(target_os = "linux")]
+fn secret_service_usable() -> bool {
+    static USABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *USABLE.get_or_init(|| {
+        if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+            return false;
+        }
+        let lookup = keyring::secret_service::SsCredential::new_with_target(
+            None,
+            KEYCHAIN_SERVICE,
+            "secret-service-probe",
+        )
+        .map(|c| keyring::Entry::new_with_credential(Box::new(c)))
+        .and_then(|e| e.get_password());
+        matches!(lookup, Ok(_) | Err(keyring::Error::NoEntry))
+    })
 }
 
 impl TokenStore for KeychainStore {

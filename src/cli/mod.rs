@@ -91,6 +91,7 @@ pub fn project_dir(paths: &crate::config::Paths) -> Option<std::path::PathBuf> {
 
 /// Parse, set up logging on stderr, run, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     init_tracing(&cli.log_level);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -110,6 +111,24 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `paas status | head` closes our stdout early; `println!` then panics with "Broken pipe".
+/// That is the reader's choice, not an error: end quietly like other Unix tools.
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if payload.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 /// Logs go to stderr only: in `paas mcp` stdout belongs to the protocol.

@@ -53,3 +53,24 @@ async fn usage_errors_exit_2() {
         assert!(run.stderr.contains("error:"), "{}", run.stderr);
     }
 }
+
+#[tokio::test]
+async fn a_closed_stdout_ends_quietly() {
+    // Like `paas completions bash | head -0`: the reader is gone before anything is written,
+    // so every write fails with EPIPE.
+    let home = Home::new();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut cmd = home.cmd(&["completions", "bash"]);
+    cmd.stdout(writer).stderr(std::process::Stdio::piped());
+    let output = tokio::time::timeout(
+        crate::cli_support::HANG_GUARD,
+        cmd.spawn().unwrap().wait_with_output(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+}

@@ -40,6 +40,32 @@ fn entry_user(context: &str, url: &str) -> String {
 pub struct KeychainStore;
 
 impl KeychainStore {
+    /// Which platform store backs the keychain here, for `connect` and `doctor`.
+    pub fn backend_name() -> &'static str {
+        #[cfg(target_os = "linux")]
+        {
+            let usable =
+                std::thread::scope(|s| s.spawn(secret_service_usable).join().unwrap_or(false));
+            if usable {
+                "Secret Service"
+            } else {
+                "kernel keyutils; cleared on reboot"
+            }
+        }
+        #[cfg(target_os = "macos")]
+        {
+            "macOS Keychain"
+        }
+        #[cfg(windows)]
+        {
+            "Windows Credential Manager"
+        }
+        #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
+        {
+            "platform store"
+        }
+    }
+
     /// Write, read back and delete a throw-away entry: `Ok` only if all three work.
     pub fn probe() -> Result<(), String> {
         let nonce: u64 = rand::random();

@@ -655,3 +655,81 @@ async fn environment_credentials_win_over_the_file() {
     first.shutdown().await;
     second.shutdown().await;
 }
+
+#[tokio::test]
+async fn keychain_uses_the_secret_service_when_one_answers() {
+    let have = |tool: &str| {
+        std::process::Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
+        eprintln!(
+            "\n!!! SKIPPED keychain_uses_the_secret_service_when_one_answers: needs \
+             dbus-run-session and gnome-keyring-daemon (Debian: dbus, gnome-keyring).\n"
+        );
+        return;
+    }
+    let sandbox = sandbox().await;
+    let agent = sandbox.create_agent("ss", &["apps:read"]).await.unwrap();
+    let home = Home::new();
+    // Everything runs inside one private D-Bus session with an unlocked GNOME Keyring.
+    let script = r#"
+        set -e
+        printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+        printf %s "$AGENT_TOKEN" | "$PAAS" connect "$URL" --token-stdin --context ss
+        "$PAAS" status --json --context ss > "$HOME/status.json"
+        "$PAAS" doctor --json --context ss > "$HOME/doctor.json" || true
+        "$PAAS" disconnect --context ss
+    "#;
+    let mut cmd = tokio::process::Command::new("dbus-run-session");
+    cmd.args(["--", "sh", "-c", script])
+        .env("HOME", home.path())
+        .env("PAAS", env!("CARGO_BIN_EXE_paas"))
+        .env("URL", sandbox.url())
+        .env("AGENT_TOKEN", &agent.token)
+        .env("PAAS_TOKEN_STORE", "keychain")
+        .env_remove("PAAS_API_URL")
+        .env_remove("PAAS_TOKEN")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .kill_on_drop(true);
+    let run = run_cmd(cmd, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Token:    OS keychain"),
+        "{}",
+        run.stdout
+    );
+    let status: Value =
+        serde_json::from_str(&std::fs::read_to_string(home.path().join("status.json")).unwrap())
+            .unwrap();
+    assert_eq!(status["tokenStore"], "OS keychain");
+    assert_eq!(status["scopes"], serde_json::json!(["apps:read"]));
+    assert!(
+        run.stdout.contains("OS keychain (Secret Service)"),
+        "{}",
+        run.stdout
+    );
+    let doctor: Value =
+        serde_json::from_str(&std::fs::read_to_string(home.path().join("doctor.json")).unwrap())
+            .unwrap();
+    let keychain = doctor["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "keychain")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        keychain["detail"], "OS keychain works (Secret Service)",
+        "{keychain}"
+    );
+    assert!(
+        run.stdout
+            .contains("Removed the credential from the OS keychain"),
+        "{}",
+        run.stdout
+    );
+    sandbox.shutdown().await;
+}

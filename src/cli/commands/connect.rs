@@ -248,7 +248,9 @@ fn print_success(
         None => profile.unwrap_or("custom").to_owned(),
     };
     let store_line = match (store, fallback) {
-        (StoreKind::Keychain, _) => "OS keychain".to_owned(),
+        (StoreKind::Keychain, _) => {
+            format!("OS keychain ({})", config::KeychainStore::backend_name())
+        }
         (StoreKind::File, Some(why)) => {
             format!("{} (mode 0600; {why})", paths.config_file.display())
         }

@@ -154,7 +154,15 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
     };
     // 2. Token store.
     match store::KeychainStore::probe() {
-        Ok(()) => checks.add("keychain", Status::Ok, "OS keychain works", None),
+        Ok(()) => checks.add(
+            "keychain",
+            Status::Ok,
+            format!(
+                "OS keychain works ({})",
+                store::KeychainStore::backend_name()
+            ),
+            None,
+        ),
         Err(e) => checks.add(
             "keychain",
             Status::Warn,

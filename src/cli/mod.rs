@@ -3,7 +3,13 @@
 //!
 //! Exit codes: 0 success, 1 error, 2 usage (clap's own exit code for bad arguments).
 
+pub mod agent_hint;
+pub mod browser;
 pub mod commands;
+pub mod discover;
+pub mod scopes_view;
+pub mod session;
+pub mod toolview;
 
 use std::process::ExitCode;
 
@@ -11,7 +17,22 @@ use clap::{Parser, Subcommand};
 
 /// Let AI assistants operate your Better-PaaS with a scoped agent token.
 #[derive(Debug, Parser)]
-#[command(name = "paas", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "paas",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "\
+Getting started:
+  paas connect https://paas.example.com   # approve a scoped agent in the browser
+  paas setup                              # add the MCP server to your editors
+  paas status                             # what works, which tools your assistant gets
+
+Exit codes: 0 success, 1 error, 2 usage.
+Environment: PAAS_API_URL + PAAS_TOKEN override the stored credentials; PAAS_CONTEXT
+selects a context; PAAS_TOKEN_STORE=keychain|file chooses where connect stores the token."
+)]
 pub struct Cli {
     /// Named connection to use (several PaaS instances can be connected at once).
     #[arg(long, global = true, env = "PAAS_CONTEXT", value_name = "NAME")]
@@ -34,7 +55,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve MCP (stdio, or Streamable HTTP with --http) with the tools this token permits.
-    Mcp(commands::mcp::Args),
+    Mcp(Box<commands::mcp::Args>),
     /// Run an in-memory Better-PaaS on 127.0.0.1 for trying things and for tests.
     Sandbox(commands::sandbox::Args),
     /// Connect to a Better-PaaS: get a scoped agent token through the browser.
@@ -53,6 +74,19 @@ pub enum Command {
     Tools(commands::tools::Args),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
+}
+
+/// The current directory as the project whose editor configs (`.mcp.json`, `.cursor/…`,
+/// `.vscode/…`) are checked or cleaned, unless it is the home directory: there the
+/// "project" files are the user-level ones and must not be handled twice.
+pub fn project_dir(paths: &crate::config::Paths) -> Option<std::path::PathBuf> {
+    let cwd = std::env::current_dir().ok()?;
+    let same = |a: &std::path::Path, b: &std::path::Path| match (a.canonicalize(), b.canonicalize())
+    {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    (!same(&cwd, &paths.home)).then_some(cwd)
 }
 
 /// Parse, set up logging on stderr, run, and map the outcome to an exit code.
@@ -95,7 +129,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         context: cli.context,
     };
     match cli.command {
-        Command::Mcp(args) => commands::mcp::run(args, &global).await,
+        Command::Mcp(args) => commands::mcp::run(*args, &global).await,
         Command::Sandbox(args) => commands::sandbox::run(args, &global).await,
         Command::Connect(args) => commands::connect::run(args, &global).await,
         Command::Setup(args) => commands::setup::run(args, &global).await,

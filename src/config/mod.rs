@@ -3,10 +3,20 @@
 //! Order: `PAAS_API_URL` + `PAAS_TOKEN` from the environment > the OS keychain entry of the
 //! current context > `~/.paas/config.json` (the Go CLI's format, still readable by it).
 //! Paths are resolved once into [`Paths`] so tests can point HOME at a temp dir.
+//!
+//! Contexts: the `default` context is the top level of the file (the Go CLI's format, so the
+//! Go CLI still reads it); other contexts live under `contexts.<name>`. Each records in
+//! `tokenStore` whether its token is in the OS keychain or in the file.
+
+pub mod file;
+pub mod store;
 
 use std::path::PathBuf;
 
 use crate::api::Token;
+
+pub use file::{ConfigFile, ContextRecord, DEFAULT_CONTEXT, StoreKind};
+pub use store::{FileStore, KeychainStore, MemoryStore, TokenStore};
 
 /// Filesystem locations, resolved once.
 #[derive(Clone, Debug)]
@@ -99,57 +109,176 @@ pub const ENV_CONTEXT: &str = "PAAS_CONTEXT";
 
 /// Resolve credentials: environment first, then the keychain/file of `context`.
 pub fn resolve(paths: &Paths, context: Option<&str>) -> Result<Credentials, ConfigError> {
-    let env_url = std::env::var(ENV_URL).ok().filter(|v| !v.trim().is_empty());
-    let env_token = std::env::var(ENV_TOKEN)
+    resolve_with(paths, context, &KeychainStore)
+}
+
+/// The context name to use: the argument, else `PAAS_CONTEXT`, else `default`.
+pub fn context_name(context: Option<&str>) -> String {
+    context
+        .map(str::to_owned)
+        .or_else(|| std::env::var(ENV_CONTEXT).ok())
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| DEFAULT_CONTEXT.to_owned())
+}
+
+/// `PAAS_API_URL` + `PAAS_TOKEN`, when both are set and non-empty.
+pub fn from_env() -> Option<Credentials> {
+    let url = std::env::var(ENV_URL)
         .ok()
-        .filter(|v| !v.trim().is_empty());
-    if let (Some(url), Some(token)) = (env_url, env_token) {
-        return Ok(Credentials {
-            url: url.trim().trim_end_matches('/').to_owned(),
-            token: Token::new(token),
-            context: "env".to_owned(),
-            source: TokenSource::Env,
-            profile: None,
-            agent_name: None,
-            agent_id: None,
-        });
-    }
-    let _ = context;
-    let path = paths.config_file.display().to_string();
-    let text = match std::fs::read_to_string(&paths.config_file) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::NotConnected);
-        }
-        Err(e) => {
-            return Err(ConfigError::Io {
-                path,
-                detail: e.to_string(),
-            });
-        }
-    };
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| ConfigError::Invalid {
-            path: path.clone(),
-            detail: e.to_string(),
-        })?;
-    let field = |k: &str| {
-        value
-            .get(k)
-            .and_then(|v| v.as_str())
-            .map(str::to_owned)
-            .filter(|s| !s.is_empty())
-    };
-    let (Some(url), Some(token)) = (field("url"), field("token")) else {
-        return Err(ConfigError::Incomplete { path });
-    };
-    Ok(Credentials {
-        url: url.trim_end_matches('/').to_owned(),
+        .filter(|v| !v.trim().is_empty())?;
+    let token = std::env::var(ENV_TOKEN)
+        .ok()
+        .filter(|v| !v.trim().is_empty())?;
+    Some(Credentials {
+        url: url.trim().trim_end_matches('/').to_owned(),
         token: Token::new(token),
-        context: "default".to_owned(),
-        source: TokenSource::File,
-        profile: field("profile"),
-        agent_name: field("name"),
-        agent_id: field("agentId"),
+        context: "env".to_owned(),
+        source: TokenSource::Env,
+        profile: None,
+        agent_name: None,
+        agent_id: None,
     })
 }
+
+/// [`resolve`] with an explicit keychain backend (tests pass a [`MemoryStore`]).
+pub fn resolve_with(
+    paths: &Paths,
+    context: Option<&str>,
+    keychain: &dyn TokenStore,
+) -> Result<Credentials, ConfigError> {
+    if let Some(credentials) = from_env() {
+        return Ok(credentials);
+    }
+    let name = context_name(context);
+    let file = ConfigFile::load(paths)?;
+    let path = paths.config_file.display().to_string();
+    let Some(record) = file.get(&name) else {
+        if file.is_empty() {
+            return Err(ConfigError::NotConnected);
+        }
+        if name == DEFAULT_CONTEXT {
+            return Err(ConfigError::Incomplete { path });
+        }
+        return Err(ConfigError::UnknownContext {
+            name,
+            path,
+            known: file.context_names().join(", "),
+        });
+    };
+    let url = record.url.trim_end_matches('/').to_owned();
+    let (token, source) = match record.store() {
+        StoreKind::Keychain => match keychain.get(&name, &url)? {
+            Some(token) => (token, TokenSource::Keychain),
+            None => match record.token.clone().filter(|t| !t.trim().is_empty()) {
+                Some(token) => (Token::new(token), TokenSource::File),
+                None => {
+                    return Err(ConfigError::Other(format!(
+                        "the token of context {name:?} should be in the OS keychain but is not \
+                         there (the Linux kernel keyring is cleared on reboot); run: paas connect {url}{}",
+                        context_flag(&name)
+                    )));
+                }
+            },
+        },
+        StoreKind::File => match record.token.clone().filter(|t| !t.trim().is_empty()) {
+            Some(token) => (Token::new(token), TokenSource::File),
+            None => return Err(ConfigError::Incomplete { path }),
+        },
+    };
+    Ok(Credentials {
+        url,
+        token,
+        context: name,
+        source,
+        profile: record.profile,
+        agent_name: record.name,
+        agent_id: record.agent_id,
+    })
+}
+
+/// ` --context NAME` for messages, empty for the default context.
+pub fn context_flag(context: &str) -> String {
+    if context == DEFAULT_CONTEXT {
+        String::new()
+    } else {
+        format!(" --context {context}")
+    }
+}
+
+/// Save a new connection: the token into `store`, the record into the file. If the file
+/// cannot be written, the keychain entry is removed again (nothing half-written). A token
+/// of the same context stored elsewhere before (other URL, other backend) is removed.
+pub fn save_connection(
+    paths: &Paths,
+    context: &str,
+    mut record: ContextRecord,
+    token: &Token,
+    store: &dyn TokenStore,
+    keychain: &dyn TokenStore,
+) -> Result<(), ConfigError> {
+    let mut file = ConfigFile::load(paths)?;
+    let previous = file.get(context);
+    record.url = record.url.trim_end_matches('/').to_owned();
+    record.token_store = Some(store.kind());
+    match store.kind() {
+        StoreKind::Keychain => {
+            record.token = None;
+            store.set(context, &record.url, token)?;
+            file.set(context, &record);
+            if let Err(e) = file.save(paths) {
+                let _ = store.delete(context, &record.url);
+                return Err(e);
+            }
+        }
+        StoreKind::File => {
+            record.token = Some(token.expose().to_owned());
+            file.set(context, &record);
+            file.save(paths)?;
+        }
+    }
+    if let Some(previous) = previous
+        && previous.store() == StoreKind::Keychain
+        && (store.kind() != StoreKind::Keychain || previous.url != record.url)
+    {
+        let _ = keychain.delete(context, &previous.url);
+    }
+    Ok(())
+}
+
+/// What [`forget`] removed.
+#[derive(Debug, Default, Clone)]
+pub struct Forgotten {
+    pub record: Option<ContextRecord>,
+    pub keychain_entry: bool,
+    pub file_token: bool,
+}
+
+/// Remove a context's token from the keychain and the file, and its record from the file.
+pub fn forget(
+    paths: &Paths,
+    context: &str,
+    keychain: &dyn TokenStore,
+) -> Result<Forgotten, ConfigError> {
+    let mut file = ConfigFile::load(paths)?;
+    let Some(record) = file.get(context) else {
+        return Ok(Forgotten::default());
+    };
+    // Try the keychain even if the record says "file": an older connect may have left one.
+    let keychain_entry = match keychain.delete(context, &record.url) {
+        Ok(removed) => removed,
+        Err(e) if record.store() == StoreKind::Keychain => return Err(e),
+        Err(_) => false,
+    };
+    let file_token = record.token.is_some();
+    file.remove(context);
+    file.save(paths)?;
+    Ok(Forgotten {
+        record: Some(record),
+        keychain_entry,
+        file_token,
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,1 +1,485 @@
-//! MCP client config writers for `paas setup` (Claude Code, Cursor, Codex, VS Code, Windsurf, Claude Desktop, Gemini CLI).
+//! MCP client config writers for `paas setup` (Claude Code, Cursor, Codex, VS Code, Windsurf,
+//! Claude Desktop, Gemini CLI), plus [`remove_all`] and [`inspect`] for `paas disconnect
+//! --remove-setup` and `paas doctor`.
+//!
+//! The rule is that the user's config never loses a byte: each file is parsed with a
+//! format-preserving parser, only our entry is touched, a file we cannot parse is refused
+//! (with the reason) and nothing at all is written when any chosen file is refused. Writes
+//! are backed up and atomic, and a re-run that changes nothing writes nothing. Entries never
+//! contain the token: `paas mcp` reads it from the keychain or `~/.paas` when it starts.
+
+mod client;
+mod document;
+pub mod launcher;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use client::{Client, Format, HTTP_TOKEN_ENV, Launch, Locations, Scope};
+use serde_json::Value;
+
+use crate::config::Paths;
+
+/// The entry name the Go CLI used; kept so a re-run replaces its entry instead of adding one.
+pub const DEFAULT_NAME: &str = "better-paas";
+
+/// The entry name for a context: `better-paas`, or `better-paas-<context>` for another context
+/// so several instances can sit side by side.
+pub fn default_name(context: Option<&str>) -> String {
+    match context.filter(|c| !c.is_empty() && *c != "default") {
+        Some(ctx) => format!("{DEFAULT_NAME}-{ctx}"),
+        None => DEFAULT_NAME.to_owned(),
+    }
+}
+
+/// Whether `name` is acceptable in every client (Codex restricts table names the most).
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditorError {
+    #[error(
+        "{client} ({scope}): refusing to edit {path}: {reason}. Nothing was written; fix the file (or move it away) and run again"
+    )]
+    Refused {
+        client: &'static str,
+        scope: Scope,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("{client} ({scope}): {reason}")]
+    Unsupported {
+        client: &'static str,
+        scope: Scope,
+        reason: String,
+    },
+    #[error("{client}: could not write {path}: {reason}")]
+    Write {
+        client: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<EditorError>),
+}
+
+/// What happened (or, in a dry run, would happen) to one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Added,
+    Updated,
+    Removed,
+    Unchanged,
+}
+
+/// One file's change: the text before and after, and the backup once written.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Change {
+    pub client: Client,
+    pub scope: Scope,
+    pub path: PathBuf,
+    /// Entry names concerned.
+    pub names: Vec<String>,
+    pub action: Action,
+    #[serde(skip)]
+    pub before: Option<String>,
+    #[serde(skip)]
+    pub after: String,
+    pub backup: Option<PathBuf>,
+}
+
+impl Change {
+    /// Unified diff of the change (empty when unchanged).
+    pub fn diff(&self) -> String {
+        if self.action == Action::Unchanged {
+            return String::new();
+        }
+        let before = self.before.as_deref().unwrap_or("");
+        let old_name = if self.before.is_some() {
+            self.path.display().to_string()
+        } else {
+            "/dev/null".to_owned()
+        };
+        similar::TextDiff::from_lines(before, self.after.as_str())
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_name, &self.path.display().to_string())
+            .to_string()
+    }
+}
+
+/// The planned changes for a set of clients; nothing is written until [`apply`].
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub changes: Vec<Change>,
+    /// Clients left out, with why (e.g. no project scope).
+    pub skipped: Vec<(Client, String)>,
+    pub errors: Vec<EditorError>,
+}
+
+/// What `paas setup` should write.
+#[derive(Clone, Debug)]
+pub struct SetupRequest {
+    pub clients: Vec<Client>,
+    pub scope: Scope,
+    pub name: String,
+    pub launch: Launch,
+}
+
+/// Installed clients (config dir or binary present), in [`Client::ALL`] order.
+pub fn detect(loc: &Locations) -> Vec<Client> {
+    Client::ALL
+        .into_iter()
+        .filter(|c| c.is_installed(loc))
+        .collect()
+}
+
+/// Plan adding/updating the entry for each requested client.
+pub fn plan_setup(loc: &Locations, req: &SetupRequest) -> Plan {
+    let mut plan = Plan::default();
+    for &client in &req.clients {
+        let Some(path) = client.config_path(req.scope, loc) else {
+            plan.skipped.push((
+                client,
+                format!("{} has no {} scope config file", client.label(), req.scope),
+            ));
+            continue;
+        };
+        let entry = match client.entry(&req.launch) {
+            Ok(entry) => entry,
+            Err(reason) => {
+                plan.errors.push(EditorError::Unsupported {
+                    client: client.label(),
+                    scope: req.scope,
+                    reason,
+                });
+                continue;
+            }
+        };
+        let op = document::Op::Upsert {
+            name: &req.name,
+            entry: &entry,
+        };
+        push_change(&mut plan, loc, client, req.scope, path, &op, &req.name);
+    }
+    plan
+}
+
+/// Plan removing entries: the one named `name` when given, else every entry that is ours
+/// (named `better-paas`/`better-paas-*`, or launching `paas mcp`).
+pub fn plan_remove(
+    loc: &Locations,
+    clients: &[Client],
+    scopes: &[Scope],
+    name: Option<&str>,
+) -> Plan {
+    let mut plan = Plan::default();
+    let by_name = |n: &str, _: &Value| Some(n) == name;
+    let ours = |n: &str, v: &Value| is_ours(n, v);
+    let pred: &dyn Fn(&str, &Value) -> bool = if name.is_some() { &by_name } else { &ours };
+    for &client in clients {
+        for &scope in scopes {
+            let Some(path) = client.config_path(scope, loc) else {
+                continue;
+            };
+            let label = name.unwrap_or(DEFAULT_NAME);
+            push_change(
+                &mut plan,
+                loc,
+                client,
+                scope,
+                path,
+                &document::Op::Remove(pred),
+                label,
+            );
+        }
+    }
+    plan
+}
+
+/// Whether an entry was written by paas (by name or by what it launches).
+pub fn is_ours(name: &str, entry: &Value) -> bool {
+    name == DEFAULT_NAME || name.starts_with("better-paas-") || launcher::launches_paas_mcp(entry)
+}
+
+fn push_change(
+    plan: &mut Plan,
+    _loc: &Locations,
+    client: Client,
+    scope: Scope,
+    path: PathBuf,
+    op: &document::Op<'_>,
+    name: &str,
+) {
+    let refused = |reason: String| EditorError::Refused {
+        client: client.label(),
+        scope,
+        path: path.clone(),
+        reason,
+    };
+    let target = write::real_target(&path);
+    let before = match write::read(&target) {
+        Ok(b) => b,
+        Err(reason) => {
+            plan.errors.push(refused(reason));
+            return;
+        }
+    };
+    let remove = matches!(op, document::Op::Remove(_));
+    if remove && before.is_none() {
+        return;
+    }
+    let text = before.as_deref().unwrap_or("");
+    let (format, key) = (client.format(), client.servers_key());
+    let names_before = match document::entries(format, text, key) {
+        Ok(e) => e,
+        Err(reason) => {
+            plan.errors.push(refused(reason));
+            return;
+        }
+    };
+    let after = match document::edit(format, text, key, op) {
+        Ok(a) => a,
+        Err(reason) => {
+            plan.errors.push(refused(reason));
+            return;
+        }
+    };
+    let changed = before.as_deref() != Some(after.as_str());
+    let names: Vec<String> = if remove {
+        let remaining = document::entries(format, &after, key).unwrap_or_default();
+        names_before
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !remaining.iter().any(|(r, _)| r == n))
+            .collect()
+    } else {
+        vec![name.to_owned()]
+    };
+    if remove && names.is_empty() {
+        return;
+    }
+    let action = match (changed, remove) {
+        (false, _) => Action::Unchanged,
+        (true, true) => Action::Removed,
+        (true, false) if names_before.iter().any(|(n, _)| n == name) => Action::Updated,
+        (true, false) => Action::Added,
+    };
+    plan.changes.push(Change {
+        client,
+        scope,
+        path,
+        names,
+        action,
+        before,
+        after,
+        backup: None,
+    });
+}
+
+/// Write every changed file of the plan (backup, temp file, rename). Stops at the first
+/// failure; files written before it stay written (each one whole, with its backup).
+pub fn apply(plan: &mut Plan) -> Result<(), EditorError> {
+    for change in plan
+        .changes
+        .iter_mut()
+        .filter(|c| c.action != Action::Unchanged)
+    {
+        // Project files are usually committed and shared: world-readable like the rest of
+        // the repository. User files stay private to the user.
+        let mode = match change.scope {
+            Scope::User => 0o600,
+            Scope::Project => 0o644,
+        };
+        change.backup = write::replace(&change.path, change.before.as_deref(), &change.after, mode)
+            .map_err(|reason| EditorError::Write {
+                client: change.client.label(),
+                path: change.path.clone(),
+                reason,
+            })?;
+    }
+    Ok(())
+}
+
+/// Remove every paas entry from every client's user config, and from the project configs of
+/// `project_dir` when given. Used by `paas disconnect --remove-setup`. Nothing is written
+/// when any file cannot be parsed. Returns the files changed.
+pub fn remove_all(paths: &Paths, project_dir: Option<&Path>) -> Result<Vec<Change>, EditorError> {
+    let loc = Locations::new(paths, project_dir);
+    let scopes: &[Scope] = if project_dir.is_some() {
+        &[Scope::User, Scope::Project]
+    } else {
+        &[Scope::User]
+    };
+    let mut plan = plan_remove(&loc, &Client::ALL, scopes, None);
+    if !plan.errors.is_empty() {
+        return Err(EditorError::Several(plan.errors));
+    }
+    apply(&mut plan)?;
+    Ok(plan
+        .changes
+        .into_iter()
+        .filter(|c| c.action != Action::Unchanged)
+        .collect())
+}
+
+/// One paas entry found in a client's config.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FoundEntry {
+    pub name: String,
+    /// stdio command as written.
+    pub command: Option<String>,
+    pub args: Vec<String>,
+    /// HTTP URL for a Streamable HTTP entry.
+    pub url: Option<String>,
+    /// The command resolved like the editor would (absolute path or PATH).
+    pub resolved: Option<PathBuf>,
+    /// What is wrong with the entry, with what to do; `None` when it looks right.
+    pub problem: Option<String>,
+}
+
+/// The state of one client's config file for `paas doctor`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EntryStatus {
+    pub client: Client,
+    pub scope: Scope,
+    pub path: PathBuf,
+    pub file_exists: bool,
+    /// Whether the client looks installed on this machine.
+    pub installed: bool,
+    /// Set when the file cannot be read or parsed.
+    pub error: Option<String>,
+    /// Our entries (see [`is_ours`]).
+    pub entries: Vec<FoundEntry>,
+}
+
+impl EntryStatus {
+    /// A paas entry is present and none of them has a problem.
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+            && !self.entries.is_empty()
+            && self.entries.iter().all(|e| e.problem.is_none())
+    }
+}
+
+/// Inspect every client's user config (and project configs of `project_dir`): does it hold
+/// a paas entry, and does that entry's command exist and answer like paas? Runs each distinct
+/// command once with `--version`.
+pub fn inspect(paths: &Paths, project_dir: Option<&Path>) -> Vec<EntryStatus> {
+    let loc = Locations::new(paths, project_dir);
+    let mut out = Vec::new();
+    let mut checked: Vec<(PathBuf, bool)> = Vec::new();
+    for client in Client::ALL {
+        for scope in [Scope::User, Scope::Project] {
+            let Some(path) = client.config_path(scope, &loc) else {
+                continue;
+            };
+            let mut status = EntryStatus {
+                client,
+                scope,
+                file_exists: path.exists(),
+                installed: client.is_installed(&loc),
+                path: path.clone(),
+                error: None,
+                entries: Vec::new(),
+            };
+            let text = match write::read(&write::real_target(&path)) {
+                Ok(Some(text)) => text,
+                Ok(None) => {
+                    out.push(status);
+                    continue;
+                }
+                Err(e) => {
+                    status.error = Some(e);
+                    out.push(status);
+                    continue;
+                }
+            };
+            match document::entries(client.format(), &text, client.servers_key()) {
+                Ok(entries) => {
+                    for (name, value) in entries.into_iter().filter(|(n, v)| is_ours(n, v)) {
+                        status
+                            .entries
+                            .push(found_entry(name, &value, &loc, &mut checked));
+                    }
+                }
+                Err(e) => status.error = Some(e),
+            }
+            out.push(status);
+        }
+    }
+    out
+}
+
+fn found_entry(
+    name: String,
+    value: &Value,
+    loc: &Locations,
+    checked: &mut Vec<(PathBuf, bool)>,
+) -> FoundEntry {
+    let str_field = |k: &str| value.get(k).and_then(Value::as_str).map(str::to_owned);
+    let command = str_field("command");
+    let url = str_field("url")
+        .or_else(|| str_field("httpUrl"))
+        .or_else(|| str_field("serverUrl"));
+    let args = value
+        .get("args")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut entry = FoundEntry {
+        name,
+        command: command.clone(),
+        args,
+        url: url.clone(),
+        resolved: None,
+        problem: None,
+    };
+    match (command, url) {
+        (Some(command), _) => {
+            entry.resolved = launcher::resolve_command(&command, loc.path_var.as_deref());
+            entry.problem = match &entry.resolved {
+                None => Some(format!(
+                    "the command {command:?} does not exist or is not on PATH; run `paas setup` again"
+                )),
+                Some(path) => {
+                    let is_paas = match checked.iter().find(|(p, _)| p == path) {
+                        Some((_, ok)) => *ok,
+                        None => {
+                            let ok = launcher::is_paas_binary(path);
+                            checked.push((path.clone(), ok));
+                            ok
+                        }
+                    };
+                    (!is_paas).then(|| {
+                        format!(
+                            "{} does not answer like paas (`--version`); run `paas setup` again",
+                            path.display()
+                        )
+                    })
+                }
+            };
+            if entry.problem.is_none() && entry.args.first().map(String::as_str) != Some("mcp") {
+                entry.problem =
+                    Some("the entry does not run `paas mcp`; run `paas setup` again".into());
+            }
+        }
+        (None, Some(_)) => {}
+        (None, None) => {
+            entry.problem =
+                Some("the entry has neither a command nor a URL; run `paas setup` again".into());
+        }
+    }
+    entry
+}

@@ -1,1 +1,50 @@
 //! The MCP server: every line of rmcp code lives here.
+//!
+//! Start-up: [`state::Shared`] holds the resolved credentials and the observed grant; the
+//! first scope probe runs before serving (bounded), then [`state::Shared::probe_loop`]
+//! re-probes in the background and pushes `tools/list_changed`. [`server::PaasServer`]
+//! answers `tools/list` and `tools/call` from the current selection; [`result`] turns
+//! every outcome into an MCP result in one place. Transports: stdio ([`serve_stdio`]) and
+//! Streamable HTTP ([`http`]).
+
+pub mod cache;
+pub mod filter;
+pub mod http;
+pub mod result;
+pub mod selection;
+pub mod server;
+pub mod state;
+pub mod tools;
+
+use std::sync::Arc;
+
+use rmcp::ServiceExt;
+use tokio_util::sync::CancellationToken;
+
+pub use filter::{Filter, FilterError};
+pub use server::PaasServer;
+pub use state::{ServerConfig, Shared};
+
+/// Why serving stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("MCP session over stdio failed to start: {0}")]
+    Stdio(String),
+    #[error(transparent)]
+    Http(#[from] http::HttpError),
+}
+
+/// Serve one session over stdin/stdout until the client closes stdin or `shutdown` fires.
+/// stdout carries only protocol messages; logs go to stderr through `tracing`.
+pub async fn serve_stdio(
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+) -> Result<(), ServeError> {
+    let running = PaasServer::new(shared)
+        .serve_with_ct(rmcp::transport::stdio(), shutdown)
+        .await
+        .map_err(|e| ServeError::Stdio(e.to_string()))?;
+    let reason = running.waiting().await;
+    tracing::debug!(?reason, "stdio session ended");
+    Ok(())
+}

@@ -1,4 +1,20 @@
+//! The one integration test binary: each module is one area of the product, driven through
+//! its real interface (the `paas` binary as a process, MCP clients, the sandbox over sockets).
+
 mod catalog;
+mod cli_chromium;
+mod cli_commands;
+mod cli_connect;
+mod cli_help;
+mod cli_support;
+mod mcp;
+mod mcp_http;
+mod mcp_python;
+mod readme;
+mod sandbox_walkthrough;
+mod setup;
+mod setup_clients;
+mod support;
 mod tools_sandbox;
 mod tools_scopes;
 mod tools_sweep;

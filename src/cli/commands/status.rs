@@ -1,12 +1,256 @@
-//! `paas status`.
+//! `paas status`: one screen that answers "is this working and what can my assistant do":
+//! URL, context, agent, where the token lives, the scopes the PaaS honours right now, tools
+//! available and hidden (with what unlocks each), and an apps summary.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
+use serde::Serialize;
+use serde_json::Value;
+
 use super::Global;
+use crate::api::ApiRequest;
+use crate::catalog::{Grant, Scope};
+use crate::cli::scopes_view::{scopes_line, unlock_hint};
+use crate::cli::session::{self, probe_fix};
+use crate::cli::toolview::{self, ToolRow};
+use crate::config::Paths;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "\
+Examples:
+  paas status
+  paas status --context staging
+  paas status --json | jq '.toolsHidden'")]
+pub struct Args {
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub async fn run(_args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`paas status` is not available yet")
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    url: String,
+    context: String,
+    agent_name: Option<String>,
+    agent_id: Option<String>,
+    profile: Option<String>,
+    token_store: &'static str,
+    connected: bool,
+    admin_token: bool,
+    scopes: Vec<Scope>,
+    tools_available: Vec<String>,
+    tools_hidden: Vec<Hidden>,
+    apps: Option<Apps>,
+    projects: Option<usize>,
+    problem: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Hidden {
+    name: String,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Apps {
+    total: usize,
+    by_status: BTreeMap<String, usize>,
+    items: Vec<AppLine>,
+}
+
+#[derive(Debug, Serialize)]
+struct AppLine {
+    name: String,
+    status: String,
+    id: String,
+    url: String,
+}
+
+pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    let session = session::open(&paths, global.context.as_deref()).await?;
+    let creds = &session.credentials;
+    let (grant, problem) = match &session.grant {
+        Ok(grant) => (Some(grant.clone()), None),
+        Err(e) => (None, Some(format!("{e}; {}", probe_fix(e, creds)))),
+    };
+    let rows: Vec<ToolRow> = toolview::rows(grant.as_ref());
+    let mut apps = None;
+    let mut projects = None;
+    let mut apps_note = None;
+    if let Some(g) = &grant {
+        if g.has(Scope::AppsRead) {
+            match session.client.send(ApiRequest::get("/api/apps")).await {
+                Ok(value) => apps = Some(summarize(&value)),
+                Err(e) => apps_note = Some(format!("could not list apps: {e}")),
+            }
+            if let Ok(Value::Array(list)) =
+                session.client.send(ApiRequest::get("/api/projects")).await
+            {
+                projects = Some(list.len());
+            }
+        } else {
+            apps_note = Some(format!(
+                "apps are not visible: {}",
+                unlock_hint(Scope::AppsRead)
+            ));
+        }
+    }
+    let report = Report {
+        url: creds.url.clone(),
+        context: creds.context.clone(),
+        agent_name: creds.agent_name.clone(),
+        agent_id: creds.agent_id.clone(),
+        profile: creds.profile.clone(),
+        token_store: creds.source.as_str(),
+        connected: grant.is_some(),
+        admin_token: grant.as_ref().is_some_and(|g| g.admin),
+        scopes: grant
+            .as_ref()
+            .map(|g| g.scopes.iter().copied().collect())
+            .unwrap_or_default(),
+        tools_available: rows
+            .iter()
+            .filter(|r| r.available == Some(true))
+            .map(|r| r.name.to_owned())
+            .collect(),
+        tools_hidden: rows
+            .iter()
+            .filter_map(|r| {
+                r.hidden_reason.as_ref().map(|reason| Hidden {
+                    name: r.name.to_owned(),
+                    reason: reason.clone(),
+                })
+            })
+            .collect(),
+        apps,
+        projects,
+        problem: problem.clone(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_text(&report, grant.as_ref(), apps_note.as_deref());
+    }
+    Ok(if problem.is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn summarize(value: &Value) -> Apps {
+    let list = value.as_array().cloned().unwrap_or_default();
+    let field = |app: &Value, key: &str| {
+        app.get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let items: Vec<AppLine> = list
+        .iter()
+        .map(|app| AppLine {
+            name: field(app, "name"),
+            status: field(app, "status"),
+            id: field(app, "id"),
+            url: field(app, "url"),
+        })
+        .collect();
+    let mut by_status = BTreeMap::new();
+    for app in &items {
+        *by_status.entry(app.status.clone()).or_insert(0) += 1;
+    }
+    Apps {
+        total: items.len(),
+        by_status,
+        items,
+    }
+}
+
+fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>) {
+    println!("Better-PaaS  {}", report.url);
+    println!("Context      {}", report.context);
+    let agent = match (&report.agent_name, &report.profile) {
+        (Some(n), Some(p)) => format!("{n} ({p})"),
+        (Some(n), None) => n.clone(),
+        (None, Some(p)) => format!("({p})"),
+        (None, None) => "-".to_owned(),
+    };
+    println!("Agent        {agent}");
+    println!("Token        {}", report.token_store);
+    match grant {
+        Some(g) => println!("Scopes       {}", scopes_line(g)),
+        None => println!("Scopes       unknown"),
+    }
+    if let Some(problem) = &report.problem {
+        println!("\nProblem: {problem}");
+        return;
+    }
+    println!(
+        "Tools        {} available, {} hidden (paas tools for details)",
+        report.tools_available.len(),
+        report.tools_hidden.len()
+    );
+    // Grouped by what would unlock them: one line per missing scope, not one per tool.
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for hidden in &report.tools_hidden {
+        groups.entry(&hidden.reason).or_default().push(&hidden.name);
+    }
+    for (reason, names) in groups {
+        let shown: Vec<&str> = names.iter().take(5).copied().collect();
+        let more = names.len().saturating_sub(shown.len());
+        let tail = if more > 0 {
+            format!(", +{more} more")
+        } else {
+            String::new()
+        };
+        println!(
+            "  {} hidden, {reason}: {}{tail}",
+            names.len(),
+            shown.join(", ")
+        );
+    }
+    println!();
+    if let Some(note) = apps_note {
+        println!("{note}");
+    }
+    if let Some(apps) = &report.apps {
+        if apps.total == 0 {
+            println!("No apps deployed yet.");
+        } else {
+            let counts: Vec<String> = apps
+                .by_status
+                .iter()
+                .map(|(s, n)| format!("{n} {s}"))
+                .collect();
+            println!("Apps: {} ({})", apps.total, counts.join(", "));
+            let width = apps
+                .items
+                .iter()
+                .map(|a| a.name.len())
+                .max()
+                .unwrap_or(4)
+                .max(4);
+            println!("  {:<width$}  {:<8}  {:<12}  URL", "NAME", "STATUS", "ID");
+            for app in &apps.items {
+                let url = if app.url.chars().count() > 48 {
+                    format!("{}...", app.url.chars().take(45).collect::<String>())
+                } else {
+                    app.url.clone()
+                };
+                println!(
+                    "  {:<width$}  {:<8}  {:<12}  {url}",
+                    app.name, app.status, app.id
+                );
+            }
+        }
+    }
+    if let Some(n) = report.projects
+        && n > 0
+    {
+        println!("Projects: {n}");
+    }
 }

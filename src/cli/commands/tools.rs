@@ -1,12 +1,92 @@
-//! `paas tools`.
+//! `paas tools`: the tool catalogue with the scopes each tool needs and, when connected,
+//! which tools this token gets and why the others are hidden.
 
 use std::process::ExitCode;
 
 use super::Global;
+use crate::cli::scopes_view::scopes_line;
+use crate::cli::session::{self, probe_fix};
+use crate::cli::toolview;
+use crate::config::Paths;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(after_help = "\
+Examples:
+  paas tools                      # the catalogue, and what this token gets
+  paas tools --json | jq '.tools[] | select(.available == false)'")]
+pub struct Args {
+    /// Print {"connected", "scopes", "tools": [...]} as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub async fn run(_args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`paas tools` is not available yet")
+pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let paths = Paths::from_env()?;
+    // Not connected is fine here: the catalogue is still worth showing.
+    let (grant, note) = match session::open(&paths, global.context.as_deref()).await {
+        Ok(session) => match session.grant {
+            Ok(grant) => (Some(grant), None),
+            Err(e) => (
+                None,
+                Some(format!("{e}; {}", probe_fix(&e, &session.credentials))),
+            ),
+        },
+        Err(e) => (None, Some(e.to_string())),
+    };
+    let rows = toolview::rows(grant.as_ref());
+    if args.json {
+        let value = serde_json::json!({
+            "connected": grant.is_some(),
+            "admin": grant.as_ref().is_some_and(|g| g.admin),
+            "scopes": grant.as_ref().map(|g| g.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+            "note": note,
+            "tools": rows,
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match (&grant, &note) {
+        (Some(g), _) => println!("Token scopes: {}\n", scopes_line(g)),
+        (None, Some(n)) => println!("Not showing what this token gets: {n}\n"),
+        (None, None) => {}
+    }
+    if rows.is_empty() {
+        println!("The tool catalogue is empty in this build.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    let req_width = rows
+        .iter()
+        .map(|r| r.requires.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    println!(
+        "{:<width$}  {:<11}  {:<13}  {:<req_width$}  {}",
+        "TOOL",
+        "ACCESS",
+        "TOOLSET",
+        "REQUIRES",
+        if grant.is_some() { "THIS TOKEN" } else { "" }
+    );
+    for row in &rows {
+        let state = match (row.available, &row.hidden_reason) {
+            (Some(true), _) => "available".to_owned(),
+            (Some(false), Some(reason)) => format!("hidden: {reason}"),
+            _ => String::new(),
+        };
+        println!(
+            "{:<width$}  {:<11}  {:<13}  {:<req_width$}  {state}",
+            row.name, row.access, row.toolset, row.requires
+        );
+    }
+    if let Some(g) = &grant {
+        let available = rows.iter().filter(|r| r.available == Some(true)).count();
+        println!(
+            "\n{available} of {} tools available to this {}.",
+            rows.len(),
+            if g.admin { "admin token" } else { "agent" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

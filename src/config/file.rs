@@ -1,0 +1,349 @@
+//! `~/.paas/config.json`: the Go CLI's format kept byte-compatible for the default context,
+//! plus our own fields (ignored by the Go CLI) for named contexts and where each token lives.
+//!
+//! The document is kept as an ordered JSON map so that a rewrite preserves fields we do not
+//! know (written by a newer version, or by hand) and the key order the user sees. Writes are
+//! atomic (temp file in the same directory + rename), the file is 0600 in a 0700 directory,
+//! and wrong permissions are repaired on every load and save.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{ConfigError, Paths};
+
+/// The context that lives at the top level of the file (the one the Go CLI reads).
+pub const DEFAULT_CONTEXT: &str = "default";
+
+/// Where one context's token is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    /// The OS credential store (macOS Keychain, Windows Credential Manager, Linux keyutils).
+    Keychain,
+    /// The `token` field of `~/.paas/config.json` (mode 0600).
+    File,
+}
+
+impl StoreKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Keychain => "keychain",
+            StoreKind::File => "file",
+        }
+    }
+
+    /// For humans: where to look.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            StoreKind::Keychain => "OS keychain",
+            StoreKind::File => "~/.paas/config.json (mode 0600)",
+        }
+    }
+}
+
+/// Everything recorded about one connection. Field names are the Go CLI's on the wire.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextRecord {
+    /// API base URL without a trailing slash.
+    #[serde(default)]
+    pub url: String,
+    /// Only present when the token lives in the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The agent's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<String>,
+    /// Where the token lives; absent in files written by the Go CLI (= file).
+    #[serde(
+        rename = "tokenStore",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub token_store: Option<StoreKind>,
+    /// The dashboard URL found at connect time (for messages that point at it).
+    #[serde(rename = "uiUrl", default, skip_serializing_if = "Option::is_none")]
+    pub ui_url: Option<String>,
+}
+
+impl ContextRecord {
+    /// Where the token of this context lives (Go CLI files have no marker: the file).
+    pub fn store(&self) -> StoreKind {
+        self.token_store.unwrap_or(StoreKind::File)
+    }
+}
+
+/// Top-level keys that make up the default context, in the Go CLI's order.
+const DEFAULT_KEYS: [&str; 7] = [
+    "url",
+    "token",
+    "profile",
+    "name",
+    "agentId",
+    "tokenStore",
+    "uiUrl",
+];
+
+/// The whole config document.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConfigFile {
+    doc: Map<String, Value>,
+}
+
+impl ConfigFile {
+    /// Load the file; a missing file is an empty config. Repairs loose permissions.
+    pub fn load(paths: &Paths) -> Result<Self, ConfigError> {
+        let path = &paths.config_file;
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(e) => return Err(io_error(path, &e)),
+        };
+        repair_permissions(paths);
+        if text.trim().is_empty() {
+            return Ok(Self::default());
+        }
+        let value: Value = serde_json::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: path.display().to_string(),
+            detail: format!("{e}; fix or delete the file, then run: paas connect <url>"),
+        })?;
+        match value {
+            Value::Object(doc) => Ok(ConfigFile { doc }),
+            _ => Err(ConfigError::Invalid {
+                path: path.display().to_string(),
+                detail:
+                    "expected a JSON object; fix or delete the file, then run: paas connect <url>"
+                        .to_owned(),
+            }),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.context_names().is_empty()
+    }
+
+    /// Names of every context that has a URL, `default` first.
+    pub fn context_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        if self.get(DEFAULT_CONTEXT).is_some() {
+            names.push(DEFAULT_CONTEXT.to_owned());
+        }
+        if let Some(Value::Object(contexts)) = self.doc.get("contexts") {
+            names.extend(contexts.keys().filter(|k| *k != DEFAULT_CONTEXT).cloned());
+        }
+        names
+    }
+
+    /// One context, if recorded (a record without a URL counts as absent).
+    pub fn get(&self, context: &str) -> Option<ContextRecord> {
+        let record = if context == DEFAULT_CONTEXT {
+            let mut top = Map::new();
+            for key in DEFAULT_KEYS {
+                if let Some(v) = self.doc.get(key) {
+                    top.insert(key.to_owned(), v.clone());
+                }
+            }
+            serde_json::from_value::<ContextRecord>(Value::Object(top)).ok()?
+        } else {
+            let value = self.doc.get("contexts")?.get(context)?.clone();
+            serde_json::from_value::<ContextRecord>(value).ok()?
+        };
+        (!record.url.is_empty()).then_some(record)
+    }
+
+    /// Raw top-level value of the default context's `url`/`token`, for `doctor`.
+    pub fn raw(&self) -> &Map<String, Value> {
+        &self.doc
+    }
+
+    /// Insert or replace a context, keeping unknown fields and key order.
+    pub fn set(&mut self, context: &str, record: &ContextRecord) {
+        let Ok(Value::Object(fields)) = serde_json::to_value(record) else {
+            return;
+        };
+        if context == DEFAULT_CONTEXT {
+            if !self.doc.contains_key("version") {
+                // Fresh document: the Go CLI's key order.
+                let old = std::mem::take(&mut self.doc);
+                self.doc.insert("version".to_owned(), Value::from(1));
+                self.doc.extend(old);
+            }
+            self.doc.insert("version".to_owned(), Value::from(1));
+            for key in DEFAULT_KEYS {
+                match fields.get(key) {
+                    Some(v) => {
+                        self.doc.insert(key.to_owned(), v.clone());
+                    }
+                    None => {
+                        self.doc.shift_remove(key);
+                    }
+                }
+            }
+        } else {
+            if !self.doc.contains_key("version") {
+                self.doc.insert("version".to_owned(), Value::from(1));
+            }
+            let contexts = self
+                .doc
+                .entry("contexts")
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !contexts.is_object() {
+                *contexts = Value::Object(Map::new());
+            }
+            if let Value::Object(map) = contexts {
+                // Keep unknown per-context fields too.
+                let mut merged = match map.get(context) {
+                    Some(Value::Object(existing)) => existing.clone(),
+                    _ => Map::new(),
+                };
+                for key in DEFAULT_KEYS {
+                    match fields.get(key) {
+                        Some(v) => {
+                            merged.insert(key.to_owned(), v.clone());
+                        }
+                        None => {
+                            merged.shift_remove(key);
+                        }
+                    }
+                }
+                map.insert(context.to_owned(), Value::Object(merged));
+            }
+        }
+    }
+
+    /// Forget a context. Returns whether it existed.
+    pub fn remove(&mut self, context: &str) -> bool {
+        let existed = self.get(context).is_some();
+        if context == DEFAULT_CONTEXT {
+            for key in DEFAULT_KEYS {
+                self.doc.shift_remove(key);
+            }
+        } else if let Some(Value::Object(map)) = self.doc.get_mut("contexts") {
+            map.shift_remove(context);
+            if map.is_empty() {
+                self.doc.shift_remove("contexts");
+            }
+        }
+        existed
+    }
+
+    /// True when nothing but `version` is left: the file can be deleted.
+    pub fn is_blank(&self) -> bool {
+        self.doc.keys().all(|k| k == "version")
+    }
+
+    /// Write atomically with mode 0600 in a 0700 directory; delete the file when blank.
+    pub fn save(&self, paths: &Paths) -> Result<(), ConfigError> {
+        if self.is_blank() {
+            return match std::fs::remove_file(&paths.config_file) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(io_error(&paths.config_file, &e)),
+            };
+        }
+        let mut text = serde_json::to_string_pretty(&Value::Object(self.doc.clone()))
+            .map_err(|e| ConfigError::Other(format!("could not encode the config: {e}")))?;
+        text.push('\n');
+        write_private(&paths.config_dir, &paths.config_file, text.as_bytes())
+    }
+}
+
+/// Atomically write `bytes` to `file` (0600) inside `dir` (created or repaired to 0700).
+pub fn write_private(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
+    ensure_private_dir(dir)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".config.json.")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| io_error(dir, &e))?;
+    // tempfile creates the file 0600 on Unix already; be explicit anyway.
+    set_mode(temp.path(), 0o600).map_err(|e| io_error(temp.path(), &e))?;
+    temp.write_all(bytes)
+        .map_err(|e| io_error(temp.path(), &e))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| io_error(temp.path(), &e))?;
+    temp.persist(file).map_err(|e| io_error(file, &e.error))?;
+    Ok(())
+}
+
+/// Create the directory with mode 0700, or repair its mode if it is looser.
+pub fn ensure_private_dir(dir: &Path) -> Result<(), ConfigError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| io_error(dir, &e))?;
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+    if mode_of(dir).is_some_and(|m| m & 0o077 != 0) {
+        set_mode(dir, 0o700).map_err(|e| io_error(dir, &e))?;
+    }
+    Ok(())
+}
+
+/// Tighten the directory to 0700 and the file to 0600 if either is readable by others.
+pub fn repair_permissions(paths: &Paths) {
+    for (path, mode) in [(&paths.config_dir, 0o700), (&paths.config_file, 0o600)] {
+        if let Some(current) = mode_of(path)
+            && current & 0o077 != 0
+        {
+            match set_mode(path, mode) {
+                Ok(()) => tracing::warn!(
+                    "{} was mode {current:o}; tightened to {mode:o}",
+                    path.display()
+                ),
+                Err(e) => tracing::warn!(
+                    "{} is mode {current:o} and could not be tightened: {e}",
+                    path.display()
+                ),
+            }
+        }
+    }
+}
+
+/// Permission bits (Unix only; `None` elsewhere or when the path does not exist).
+pub fn mode_of(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> ConfigError {
+    ConfigError::Io {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    }
+}

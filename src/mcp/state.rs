@@ -1,0 +1,409 @@
+//! State shared by every MCP session of one server: the connection, the observed grant, the
+//! current tool selection, the `paas_status` snapshot and the peers to notify.
+//!
+//! The tool set depends only on the token (not on the session), so HTTP sessions share it;
+//! a change is pushed to every live session as `notifications/tools/list_changed`.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use rmcp::service::{Peer, RoleServer, SubscriptionSink};
+use tokio::sync::Notify;
+
+use crate::api::{self, ClientOptions};
+use crate::catalog::probe::{self, ProbeError};
+use crate::catalog::{Grant, StatusSnapshot, ToolContext};
+use crate::config::Credentials;
+
+use super::cache;
+use super::filter::Filter;
+use super::selection::Selection;
+
+/// How long the first probe may take before the server starts with the cached grant (or
+/// `paas_status` alone) and keeps probing in the background.
+const STARTUP_PROBE_BUDGET: Duration = Duration::from_secs(4);
+
+/// Everything `paas mcp` decided before serving.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Resolved credentials, or why there are none (the message says what to run).
+    pub credentials: Result<Credentials, String>,
+    pub filter: Filter,
+    pub allow_admin_token: bool,
+    /// `~/.paas/cache` (scope probe results).
+    pub cache_dir: PathBuf,
+    /// Background re-probe period.
+    pub reprobe_every: Duration,
+    /// Timeouts and base User-Agent of the REST client.
+    pub client_options: ClientOptions,
+}
+
+/// One place to notify: a legacy session (`initialize`) or a 2026-07-28 subscription.
+#[derive(Clone)]
+enum Notifier {
+    Peer(Peer<RoleServer>),
+    Subscription(SubscriptionSink),
+}
+
+/// The shared server state. Cheap to reach through `Arc`.
+pub struct Shared {
+    config: ServerConfig,
+    /// Handler context; the API client is fixed for the server's lifetime.
+    context: ToolContext,
+    /// The PaaS client exists only when credentials resolved and the URL parsed.
+    connected_client: Option<api::Client>,
+    selection: RwLock<Selection>,
+    /// Live sessions to notify, keyed so a finished subscription can remove itself.
+    notifiers: Mutex<Vec<(u64, Notifier)>>,
+    next_notifier: AtomicU64,
+    reprobe: Notify,
+    /// Becomes true once the first scope check is applied.
+    ready: tokio::sync::watch::Sender<bool>,
+    /// The PaaS answered 401 to this token: stop sending it.
+    rejected: AtomicBool,
+    /// Why the configuration cannot work at all (no credentials, bad URL): no probing.
+    fatal: Option<String>,
+}
+
+/// The outcome of one scope check, before it is applied.
+#[derive(Debug)]
+enum Observation {
+    Granted(Grant),
+    Rejected,
+    Unavailable(String),
+}
+
+impl Shared {
+    /// Build the state; does no I/O (see [`Shared::startup_probe`]).
+    ///
+    /// Fails only when no HTTP client can be built at all (TLS backend unavailable).
+    pub fn new(config: ServerConfig) -> Result<Arc<Self>, api::ApiError> {
+        let status = Arc::new(RwLock::new(StatusSnapshot::default()));
+        let (client, fatal) = match &config.credentials {
+            Ok(creds) => match api::Client::new(
+                &creds.url,
+                Some(creds.token.clone()),
+                config.client_options.clone(),
+            ) {
+                Ok(client) => (Some(client), None),
+                Err(e) => (
+                    None,
+                    Some(format!(
+                        "the configured PaaS URL {:?} is not usable ({e}); run: paas connect <url>",
+                        creds.url
+                    )),
+                ),
+            },
+            Err(problem) => (None, Some(problem.clone())),
+        };
+        // Handlers always get a client; without credentials it has no token and is never
+        // used (only `paas_status` is served).
+        let handler_client = match &client {
+            Some(client) => client.clone(),
+            None => api::Client::new("http://127.0.0.1:9", None, config.client_options.clone())?,
+        };
+        let shared = Shared {
+            context: ToolContext {
+                api: handler_client,
+                status,
+            },
+            connected_client: client,
+            selection: RwLock::new(Selection::default()),
+            notifiers: Mutex::new(Vec::new()),
+            next_notifier: AtomicU64::new(0),
+            reprobe: Notify::new(),
+            ready: tokio::sync::watch::Sender::new(false),
+            rejected: AtomicBool::new(false),
+            fatal,
+            config,
+        };
+        let problem = shared.fatal.clone();
+        shared.apply_selection(None, false, problem);
+        Ok(Arc::new(shared))
+    }
+
+    pub fn context(&self) -> &ToolContext {
+        &self.context
+    }
+
+    pub fn selection(&self) -> Selection {
+        match self.selection.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Ask the background loop to check the scopes now (after a 403 missing scope).
+    pub fn request_reprobe(&self) {
+        self.reprobe.notify_one();
+    }
+
+    /// A tool call got 401: the token is dead. Record it without sending more requests
+    /// with that token (every rejected request feeds the PaaS's IP lockout).
+    pub async fn token_rejected(&self) {
+        self.apply(Observation::Rejected, true).await;
+    }
+
+    /// Remember a legacy session's peer; closed sessions are pruned here so a long-running
+    /// HTTP server does not accumulate them.
+    pub fn register_peer(&self, peer: Peer<RoleServer>) {
+        let id = self.next_notifier.fetch_add(1, Ordering::Relaxed);
+        let mut notifiers = self.lock_notifiers();
+        notifiers.retain(|(_, n)| match n {
+            Notifier::Peer(p) => !p.is_transport_closed(),
+            Notifier::Subscription(_) => true,
+        });
+        notifiers.push((id, Notifier::Peer(peer)));
+    }
+
+    /// Remember a 2026-07-28 `subscriptions/listen` sink; returns the key for
+    /// [`Shared::unregister`] when the subscription ends.
+    pub fn register_subscription(&self, sink: SubscriptionSink) -> u64 {
+        let id = self.next_notifier.fetch_add(1, Ordering::Relaxed);
+        self.lock_notifiers()
+            .push((id, Notifier::Subscription(sink)));
+        id
+    }
+
+    pub fn unregister(&self, id: u64) {
+        self.lock_notifiers().retain(|(key, _)| *key != id);
+    }
+
+    fn lock_notifiers(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Notifier)>> {
+        match self.notifiers.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// The first probe, bounded by [`STARTUP_PROBE_BUDGET`]. It runs while the handshake
+    /// is answered; `tools/list` and `tools/call` wait for it ([`Shared::ready`]) so the
+    /// first list is already the token's.
+    pub async fn startup_probe(&self) {
+        if self.fatal.is_none() {
+            let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, self.observe()).await
+            {
+                Ok(observation) => observation,
+                Err(_) => Observation::Unavailable(format!(
+                    "the scope check did not finish within {} s",
+                    STARTUP_PROBE_BUDGET.as_secs()
+                )),
+            };
+            // No `tools/list_changed` for this one: nobody has a list yet (tools/list waits
+            // for `ready`), so the first list a client gets is already this one.
+            self.apply(observation, false).await;
+        }
+        self.ready.send_replace(true);
+    }
+
+    /// Wait until the first scope check has been applied (bounded: a stuck check never
+    /// blocks a client for longer than the start-up budget).
+    pub async fn ready(&self) {
+        let mut ready = self.ready.subscribe();
+        let _ = tokio::time::timeout(
+            STARTUP_PROBE_BUDGET + Duration::from_secs(1),
+            ready.wait_for(|done| *done),
+        )
+        .await;
+    }
+
+    /// Re-probe every `reprobe_every`, and at once when asked. Runs until the task is dropped.
+    pub async fn probe_loop(self: Arc<Self>) {
+        if self.fatal.is_some() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(self.config.reprobe_every) => {}
+                () = self.reprobe.notified() => {}
+            }
+            if self.is_rejected() {
+                // Never probe again with a token the PaaS already refused: it feeds the
+                // lockout. The user runs `paas connect` and restarts the server.
+                continue;
+            }
+            let observation = self.observe().await;
+            self.apply(observation, true).await;
+        }
+    }
+
+    fn is_rejected(&self) -> bool {
+        self.rejected.load(Ordering::Relaxed)
+    }
+
+    async fn observe(&self) -> Observation {
+        let Some(client) = &self.connected_client else {
+            return Observation::Unavailable("no PaaS client".to_owned());
+        };
+        // One request first: a rejected token must not fan out into a dozen parallel 401s,
+        // each of which counts toward the PaaS's per-IP lockout (spec §1.7).
+        match client.answer(&probe::admin_probe_request()).await {
+            Ok(answer) if answer.status == 401 => return Observation::Rejected,
+            Ok(_) => {}
+            Err(e) => return Observation::Unavailable(e.to_string()),
+        }
+        match probe::probe(client).await {
+            Ok(grant) => Observation::Granted(grant),
+            Err(ProbeError::Unauthorized) => Observation::Rejected,
+            Err(e) => Observation::Unavailable(e.to_string()),
+        }
+    }
+
+    /// Record an observation; with `announce`, push `tools/list_changed` if the set changed.
+    async fn apply(&self, observation: Observation, announce: bool) {
+        let Ok(creds) = &self.config.credentials else {
+            return;
+        };
+        let cache_path = cache::path_for(&self.config.cache_dir, &creds.url, &creds.token);
+        let (grant, connected, problem) = match observation {
+            Observation::Granted(grant) => {
+                cache::store(&cache_path, &creds.url, &grant);
+                (Some(grant), true, None)
+            }
+            Observation::Rejected => {
+                self.rejected.store(true, Ordering::Relaxed);
+                (
+                    None,
+                    false,
+                    Some(format!(
+                        "the PaaS at {} rejected the token (401 Unauthorized): it is wrong, was \
+                     rotated, or its agent was deleted. Run: paas connect {} (then restart the \
+                     MCP server or your editor)",
+                        creds.url, creds.url
+                    )),
+                )
+            }
+            Observation::Unavailable(detail) => match cache::load(&cache_path, &creds.url) {
+                Some(cached) => (
+                    Some(cached.grant),
+                    false,
+                    Some(format!(
+                        "cannot check the token's scopes right now ({detail}); serving the tools \
+                         of the last successful check ({}). Retrying in the background",
+                        cached.probed_at
+                    )),
+                ),
+                None => (
+                    None,
+                    false,
+                    Some(format!(
+                        "cannot reach the PaaS at {} to check the token's scopes ({detail}). \
+                         Check that it is running and the URL is right (`paas status`); \
+                         retrying in the background",
+                        creds.url
+                    )),
+                ),
+            },
+        };
+        let (grant, problem) = match grant {
+            Some(grant) if grant.admin && !self.config.allow_admin_token => {
+                (None, Some(ADMIN_REFUSED.to_owned()).or(problem))
+            }
+            other => (other, problem),
+        };
+        let changed = self.apply_selection(grant.as_ref(), connected, problem);
+        if changed && announce {
+            self.notify_tools_changed().await;
+        }
+    }
+
+    /// Recompute the selection and the status snapshot; true when the tool list changed.
+    fn apply_selection(
+        &self,
+        grant: Option<&Grant>,
+        connected: bool,
+        problem: Option<String>,
+    ) -> bool {
+        let selection = Selection::compute(grant, &self.config.filter);
+        let names = selection.names();
+        let changed = {
+            let mut current = match self.selection.write() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            let changed = current.names() != names;
+            *current = selection.clone();
+            changed
+        };
+        let mut status = match self.context.status.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *status = StatusSnapshot {
+            url: self
+                .config
+                .credentials
+                .as_ref()
+                .map(|c| c.url.clone())
+                .unwrap_or_default(),
+            context: self
+                .config
+                .credentials
+                .as_ref()
+                .map(|c| c.context.clone())
+                .unwrap_or_default(),
+            agent_name: self
+                .config
+                .credentials
+                .as_ref()
+                .ok()
+                .and_then(|c| c.agent_name.clone()),
+            agent_id: self
+                .config
+                .credentials
+                .as_ref()
+                .ok()
+                .and_then(|c| c.agent_id.clone()),
+            profile: self
+                .config
+                .credentials
+                .as_ref()
+                .ok()
+                .and_then(|c| c.profile.clone()),
+            token_source: self
+                .config
+                .credentials
+                .as_ref()
+                .map(|c| c.source.as_str().to_owned())
+                .unwrap_or_else(|_| "none".to_owned()),
+            connected,
+            admin_token: grant.is_some_and(|g| g.admin),
+            observed_scopes: grant
+                .map(|g| g.scopes.iter().copied().collect())
+                .unwrap_or_default(),
+            tools_available: names,
+            tools_hidden: selection.hidden,
+            problem,
+        };
+        changed
+    }
+
+    /// Push `tools/list_changed` to every live session; forget the ones that are gone.
+    async fn notify_tools_changed(&self) {
+        let notifiers = self.lock_notifiers().clone();
+        let mut dead = Vec::new();
+        for (id, notifier) in &notifiers {
+            let ok = match notifier {
+                Notifier::Peer(peer) => {
+                    !peer.is_transport_closed() && peer.notify_tool_list_changed().await.is_ok()
+                }
+                Notifier::Subscription(sink) => sink.notify_tool_list_changed().await.is_ok(),
+            };
+            if !ok {
+                dead.push(*id);
+            }
+        }
+        if !dead.is_empty() {
+            self.lock_notifiers().retain(|(id, _)| !dead.contains(id));
+        }
+    }
+}
+
+/// Refusal text for the admin token without `--allow-admin-token` (quotes the guide).
+pub const ADMIN_REFUSED: &str = "this is the admin token, the master key of the PaaS; paas mcp \
+refuses it by default. The agent access guide says: \"Never share the admin token. Create scoped \
+agents for every tool and person instead.\" Run: paas connect <url> (pick a profile in the \
+browser) to get a scoped agent token, or start the server with --allow-admin-token if you really \
+mean to give the assistant full control";

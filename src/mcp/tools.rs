@@ -1,0 +1,32 @@
+//! A catalogue [`ToolDef`] as an MCP [`Tool`]: schema, title and annotations.
+//!
+//! Annotations are derived from the access level alone and always set explicitly, so a
+//! client never falls back to the spec's pessimistic defaults (destructive, open world).
+
+use std::sync::Arc;
+
+use rmcp::model::{Tool, ToolAnnotations};
+
+use crate::catalog::{Access, ToolDef};
+
+/// The MCP definition of one catalogue tool.
+pub fn to_mcp(def: &ToolDef) -> Tool {
+    let mut tool = Tool::new(def.name, def.description, Arc::new((def.input_schema)()))
+        .with_title(def.title)
+        .with_annotations(annotations(def));
+    if let Some(schema) = def.output_schema {
+        tool = tool.with_raw_output_schema(Arc::new(schema()));
+    }
+    tool
+}
+
+/// Read: read-only. Write: changes state, loses nothing. Destructive: may lose data.
+/// `openWorldHint` is false: every tool talks only to the one configured PaaS.
+pub fn annotations(def: &ToolDef) -> ToolAnnotations {
+    let read_only = def.access == Access::Read;
+    ToolAnnotations::with_title(def.title)
+        .read_only(read_only)
+        .destructive(def.access == Access::Destructive)
+        .idempotent(read_only || def.idempotent)
+        .open_world(false)
+}

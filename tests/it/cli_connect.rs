@@ -1,0 +1,556 @@
+//! `paas connect` end to end against the sandbox: the browser flow with the test playing the
+//! browser, paste-back, `--token-stdin`, `--legacy`, and every way it can fail (wrong URL,
+//! stopped PaaS, timeout, reused code) with a clear message and nothing written.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::cli_support::{Connecting, Home, agent_names, approve, closed_port, sandbox};
+
+#[tokio::test]
+async fn browser_flow_with_the_test_as_browser() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", "--no-browser", &sandbox.url()]);
+    let (link, state, port) = connecting.link().await;
+    assert!(
+        link.starts_with(&format!("{}/connect/agent?", sandbox.url())),
+        "{link}"
+    );
+    assert!(state.len() >= 16);
+
+    let approved = approve(&sandbox, &state, port, "observer", "it browser").await;
+    let callback = approved["callbackUrl"].as_str().unwrap();
+    let page = reqwest::get(callback).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Connected"));
+
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Connected successfully."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("apps:read, metrics:read"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("observer"), "{}", run.stdout);
+
+    let config: serde_json::Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
+    assert_eq!(config["version"], 1);
+    assert_eq!(config["url"], sandbox.url());
+    assert_eq!(config["profile"], "observer");
+    assert_eq!(config["name"], "it browser");
+    assert_eq!(config["agentId"], approved["agentId"]);
+    assert!(config["token"].as_str().unwrap().starts_with("bpagt_"));
+    assert_eq!(config["tokenStore"], "file");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(home.config_file())
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let dir_mode = std::fs::metadata(home.path().join(".paas"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(dir_mode, 0o700);
+    // The stored token is the agent's: status works with it.
+    let status = home.run(&["status", "--json"], "").await;
+    assert_eq!(status.code, 0, "{status:?}");
+    assert_eq!(
+        status.json()["scopes"],
+        serde_json::json!(["apps:read", "metrics:read"])
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn pasted_callback_address_completes_the_connect() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (_, state, port) = connecting.link().await;
+    let approved = approve(&sandbox, &state, port, "deployer", "it paste").await;
+    // The browser is "on another machine": it never reaches the callback; the user copies
+    // the address from the address bar into the terminal.
+    connecting
+        .paste(&format!("{}\n", approved["callbackUrl"].as_str().unwrap()))
+        .await;
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("deploy:trigger"), "{}", run.stdout);
+    let config: serde_json::Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
+    assert_eq!(config["profile"], "deployer");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn pasted_bare_code_completes_the_connect() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (_, state, port) = connecting.link().await;
+    let approved = approve(&sandbox, &state, port, "operator", "it code").await;
+    let callback = url::Url::parse(approved["callbackUrl"].as_str().unwrap()).unwrap();
+    let code = callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    connecting.paste("this is not a code!\n").await;
+    connecting.paste(&format!("{code}\n")).await;
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("does not look like a connect code"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("backups:manage"), "{}", run.stdout);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_reused_code_fails_clearly_and_writes_nothing() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (_, state, port) = connecting.link().await;
+    let approved = approve(&sandbox, &state, port, "observer", "it reused").await;
+    let callback = url::Url::parse(approved["callbackUrl"].as_str().unwrap()).unwrap();
+    let code = callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    // Someone else exchanges the code first.
+    let first = reqwest::Client::new()
+        .post(format!("{}/api/connect/agent/exchange", sandbox.url()))
+        .json(&serde_json::json!({ "state": state, "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 200);
+    let page = reqwest::get(callback.as_str()).await.unwrap();
+    assert_ne!(page.status(), 200, "the page must not claim success");
+    assert!(page.text().await.unwrap().contains("already used"));
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("invalid, expired or was already used"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("/api/agents/delete"), "{}", run.stderr);
+    assert!(!home.config_file().exists(), "nothing may be written");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn timeout_says_an_agent_may_exist_and_writes_nothing() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut cmd = home.cmd(&["connect", &sandbox.url(), "--no-browser"]);
+    cmd.env("PAAS_CONNECT_TIMEOUT", "1");
+    let run = crate::cli_support::run_cmd(cmd, "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("timed out waiting for browser authorization (1s)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("an agent may already exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn unreachable_and_invalid_urls_fail_clearly() {
+    let home = Home::new();
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let run = home.run(&["connect", &url, "--no-browser"], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("could not reach PaaS at {url}")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("ensure it is running"),
+        "{}",
+        run.stderr
+    );
+
+    let run = home.run(&["connect", "ftp://example.com"], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("is not a URL"), "{}", run.stderr);
+    assert!(!home.config_file().exists());
+}
+
+#[tokio::test]
+async fn a_stopped_paas_fails_clearly() {
+    let sandbox = sandbox().await;
+    let url = sandbox.url();
+    sandbox.shutdown().await;
+    let home = Home::new();
+    let run = home.run(&["connect", &url, "--no-browser"], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("could not reach PaaS"),
+        "{}",
+        run.stderr
+    );
+    assert!(!home.config_file().exists());
+}
+
+#[tokio::test]
+async fn token_stdin_stores_an_admin_created_token() {
+    let sandbox = sandbox().await;
+    let agent = sandbox
+        .create_agent(
+            "ci",
+            &[
+                "apps:read",
+                "logs:read",
+                "metrics:read",
+                "apps:write",
+                "deploy:trigger",
+            ],
+        )
+        .await
+        .unwrap();
+    let home = Home::new();
+    let run = home
+        .run(
+            &["connect", &sandbox.url(), "--token-stdin"],
+            &format!("{}\n", agent.token),
+        )
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("apps:read, apps:write, deploy:trigger, metrics:read"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(&agent.token) && !run.stderr.contains(&agent.token));
+    let config: serde_json::Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
+    assert_eq!(config["token"], agent.token.as_str());
+    assert_eq!(
+        config["profile"], "deployer",
+        "inferred from the observed scopes"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn token_stdin_refuses_a_wrong_token_and_the_admin_token() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let run = home
+        .run(
+            &["connect", &sandbox.url(), "--token-stdin"],
+            "bpagt_0000\n",
+        )
+        .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("the token does not work"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("401"), "{}", run.stderr);
+    assert!(!home.config_file().exists());
+
+    let run = home
+        .run(
+            &["connect", &sandbox.url(), "--token-stdin"],
+            sandbox.admin_token(),
+        )
+        .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("this is the admin token"),
+        "{}",
+        run.stderr
+    );
+    assert!(!home.config_file().exists());
+
+    let run = home
+        .run(&["connect", &sandbox.url(), "--token-stdin"], "")
+        .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stderr.contains("no token on stdin"), "{}", run.stderr);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn legacy_creates_the_agent_and_never_stores_the_admin_token() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let run = home
+        .run(
+            &[
+                "connect",
+                "--legacy",
+                &sandbox.url(),
+                "--profile",
+                "operator",
+                "--name",
+                "ci-bot",
+            ],
+            &format!("{}\n", sandbox.admin_token()),
+        )
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Creating agent \"ci-bot\" with profile \"operator\""),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("cron:manage"), "{}", run.stdout);
+    let text = home.config_text().unwrap();
+    assert!(
+        !text.contains(sandbox.admin_token()),
+        "admin token leaked into {text}"
+    );
+    let config: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(config["name"], "ci-bot");
+    assert_eq!(config["profile"], "operator");
+    assert!(agent_names(&sandbox).await.contains(&"ci-bot".to_owned()));
+
+    // PAAS_ADMIN_TOKEN works too, but only together with --legacy.
+    let via_env = Home::new();
+    let mut cmd = via_env.cmd(&["connect", &sandbox.url(), "--legacy", "--name", "env-bot"]);
+    cmd.env("PAAS_ADMIN_TOKEN", sandbox.admin_token());
+    let run = crate::cli_support::run_cmd(cmd, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("No --profile given; using deployer."),
+        "{}",
+        run.stdout
+    );
+    assert!(agent_names(&sandbox).await.contains(&"env-bot".to_owned()));
+
+    // A wrong admin token: clear message, no agent, nothing written.
+    let other = Home::new();
+    let run = other
+        .run(
+            &[
+                "connect",
+                &sandbox.url(),
+                "--legacy",
+                "--profile",
+                "observer",
+            ],
+            "wrong\n",
+        )
+        .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("admin token rejected"),
+        "{}",
+        run.stderr
+    );
+    assert!(!other.config_file().exists());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn tokens_are_never_accepted_as_arguments() {
+    let home = Home::new();
+    for flag in ["--token", "--admin-token"] {
+        let run = home
+            .run(&["connect", "http://127.0.0.1:1", flag, "secret"], "")
+            .await;
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stderr
+                .contains("never accepted as command-line arguments"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = home
+        .run(&["connect", "--profile", "observer", "http://x"], "")
+        .await;
+    assert_eq!(
+        run.code, 2,
+        "--profile without --legacy is a usage error: {run:?}"
+    );
+}
+
+#[tokio::test]
+async fn named_contexts_sit_next_to_the_default() {
+    let first = sandbox().await;
+    let second = sandbox().await;
+    let a = first.create_agent("a", &["apps:read"]).await.unwrap();
+    let b = second.create_agent("b", &["metrics:read"]).await.unwrap();
+    let home = Home::new();
+    assert_eq!(
+        home.run(&["connect", &first.url(), "--token-stdin"], &a.token)
+            .await
+            .code,
+        0
+    );
+    let run = home
+        .run(
+            &[
+                "connect",
+                "--context",
+                "two",
+                &second.url(),
+                "--token-stdin",
+            ],
+            &b.token,
+        )
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let config: serde_json::Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
+    assert_eq!(config["url"], first.url(), "default context untouched");
+    assert_eq!(config["contexts"]["two"]["url"], second.url());
+    let status = home
+        .run(&["status", "--json", "--context", "two"], "")
+        .await;
+    assert_eq!(status.json()["scopes"], serde_json::json!(["metrics:read"]));
+    let mut cmd = home.cmd(&["status", "--json"]);
+    cmd.env("PAAS_CONTEXT", "two");
+    let status = crate::cli_support::run_cmd(cmd, "").await;
+    assert_eq!(status.json()["url"], second.url());
+    let status = home.run(&["status", "--json"], "").await;
+    assert_eq!(status.json()["scopes"], serde_json::json!(["apps:read"]));
+    let unknown = home.run(&["status", "--context", "nope"], "").await;
+    assert_eq!(unknown.code, 1);
+    assert!(
+        unknown.stderr.contains("known contexts: default, two"),
+        "{}",
+        unknown.stderr
+    );
+    first.shutdown().await;
+    second.shutdown().await;
+}
+
+/// A "dashboard" on its own origin that only serves the manifest pointing at the API, like
+/// upstream's Next.js route (`paas-cli.md` §3.1).
+async fn dashboard_manifest(api: String) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/.well-known/better-paas.json",
+        axum::routing::get(move || {
+            let api = api.clone();
+            async move { axum::Json(serde_json::json!({ "apiUrl": api })) }
+        }),
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn discovery_follows_a_dashboard_manifest_to_a_separate_api() {
+    let sandbox = sandbox().await;
+    let (dashboard, task) = dashboard_manifest(sandbox.url()).await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &dashboard, "--no-browser"]);
+    let (link, state, port) = connecting.link().await;
+    assert!(
+        link.starts_with(&format!("{dashboard}/connect/agent?")),
+        "{link}"
+    );
+    assert!(
+        connecting
+            .seen
+            .iter()
+            .any(|l| l.contains(&format!("API:       {}", sandbox.url()))),
+        "{:?}",
+        connecting.seen
+    );
+    let approved = approve(&sandbox, &state, port, "observer", "split").await;
+    reqwest::get(approved["callbackUrl"].as_str().unwrap())
+        .await
+        .unwrap();
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let config: serde_json::Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
+    assert_eq!(
+        config["url"],
+        sandbox.url(),
+        "the API URL is stored, not the dashboard"
+    );
+    task.abort();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn ui_flag_and_manifest_ui_url_choose_the_page_to_open() {
+    let ui = "http://127.0.0.1:9/dashboard";
+    let sandbox = paas_sandbox::Sandbox::start(paas_sandbox::SandboxOptions {
+        ui_url: Some(ui.to_owned()),
+        ..paas_sandbox::SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (link, _, _) = connecting.link().await;
+    assert!(link.starts_with(&format!("{ui}/connect/agent?")), "{link}");
+    drop(connecting);
+
+    let forced = "http://127.0.0.1:9/forced";
+    let mut connecting = Connecting::start(
+        &home,
+        &["connect", "--ui", forced, "--no-browser", &sandbox.url()],
+    );
+    let (link, _, _) = connecting.link().await;
+    assert!(
+        link.starts_with(&format!("{forced}/connect/agent?")),
+        "{link}"
+    );
+    drop(connecting);
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn ctrl_c_aborts_cleanly_and_says_an_agent_may_exist() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (_, state, port) = connecting.link().await;
+    // The user approved in the browser, then gave up before the callback arrived.
+    approve(&sandbox, &state, port, "observer", "abandoned").await;
+    let pid = connecting.child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("connect aborted; nothing was saved"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("an agent may already exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}

@@ -1,0 +1,245 @@
+//! `paas mcp --http`: Streamable HTTP with rmcp's client, for each protocol version the
+//! issue names (2025-06-18 Codex, 2025-11-25 Claude Code, 2026-07-28 Python SDK default).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use paas_mcp::catalog::Profile;
+use rmcp::ServiceExt;
+use rmcp::model::{ProtocolVersion, SubscriptionFilter};
+use rmcp::service::{ClientLifecycleMode, ClientServiceExt};
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::support::mcp::{Client, Watcher, World, call, command, is_error, text, tool_names};
+
+const HTTP_TOKEN: &str = "it-http-bearer-0123456789";
+
+/// A running `paas mcp --http 127.0.0.1:0` and its MCP endpoint URL.
+struct HttpServer {
+    child: tokio::process::Child,
+    url: String,
+}
+
+async fn start_http(world: &World, token: &str, extra: &[&str]) -> HttpServer {
+    let mut args = vec!["--http", "127.0.0.1:0"];
+    args.extend_from_slice(extra);
+    let mut cmd = world.command(Some(token), &args);
+    cmd.env("PAAS_MCP_HTTP_TOKEN", HTTP_TOKEN)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.split("Streamable HTTP on ").nth(1) {
+                return rest.trim().to_owned();
+            }
+        }
+        panic!("paas mcp --http exited before listening");
+    })
+    .await
+    .expect("listening within 30 s");
+    // Keep draining stderr so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    HttpServer { child, url }
+}
+
+fn transport(url: &str) -> StreamableHttpClientTransport<reqwest::Client> {
+    StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(url.to_owned()).auth_header(HTTP_TOKEN),
+    )
+}
+
+async fn connect_http(url: &str, version: ProtocolVersion) -> Client {
+    let watcher = Watcher::new(version.clone());
+    if version.has_initialize() {
+        watcher.serve(transport(url)).await.expect("HTTP handshake")
+    } else {
+        watcher
+            .serve_with_lifecycle(
+                transport(url),
+                ClientLifecycleMode::Discover {
+                    preferred_versions: vec![version],
+                },
+            )
+            .await
+            .expect("HTTP discover")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_serves_every_negotiated_protocol_version() {
+    let world = World::start().await;
+    let (_, token) = world.agent("it-http", Profile::Observer.scopes()).await;
+    let server = start_http(&world, &token, &[]).await;
+    for version in [
+        ProtocolVersion::V_2025_06_18,
+        ProtocolVersion::V_2025_11_25,
+        ProtocolVersion::V_2026_07_28,
+    ] {
+        let client = connect_http(&server.url, version.clone()).await;
+        let names = tool_names(&client).await;
+        assert!(names.contains("list_apps"), "{version}: {names:?}");
+        assert!(!names.contains("deploy"), "{version}: observer sees deploy");
+        let apps = call(&client, "list_apps", json!({})).await;
+        assert!(!is_error(&apps), "{version}: {}", text(&apps));
+        client.cancel().await.ok();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_requires_the_bearer_and_checks_host_and_origin() {
+    let world = World::start().await;
+    let (_, token) = world
+        .agent("it-http-auth", Profile::Observer.scopes())
+        .await;
+    let server = start_http(&world, &token, &[]).await;
+    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}});
+    let http = reqwest::Client::new();
+    let post = |auth: Option<&str>| {
+        let mut req = http
+            .post(&server.url)
+            .header("accept", "application/json, text/event-stream")
+            .json(&init);
+        if let Some(auth) = auth {
+            req = req.bearer_auth(auth);
+        }
+        req
+    };
+    assert_eq!(post(None).send().await.unwrap().status(), 401);
+    assert_eq!(post(Some("wrong")).send().await.unwrap().status(), 401);
+    assert!(
+        post(Some(HTTP_TOKEN))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    let evil_host = post(Some(HTTP_TOKEN))
+        .header("host", "evil.example:80")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        evil_host.status().is_client_error(),
+        "Host not checked: {}",
+        evil_host.status()
+    );
+    let evil_origin = post(Some(HTTP_TOKEN))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        evil_origin.status().is_client_error(),
+        "Origin not checked: {}",
+        evil_origin.status()
+    );
+    let huge = "x".repeat(8 * 1024 * 1024);
+    let too_big = http
+        .post(&server.url)
+        .bearer_auth(HTTP_TOKEN)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(too_big.status(), 413);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_serves_many_concurrent_sessions() {
+    let world = World::start().await;
+    let (_, token) = world
+        .agent("it-http-many", Profile::Deployer.scopes())
+        .await;
+    let server = start_http(&world, &token, &[]).await;
+    let sessions = (0..6).map(|i| {
+        let url = server.url.clone();
+        async move {
+            let version = if i % 2 == 0 {
+                ProtocolVersion::V_2025_11_25
+            } else {
+                ProtocolVersion::V_2026_07_28
+            };
+            let client = connect_http(&url, version).await;
+            let apps = call(&client, "list_apps", json!({})).await;
+            assert!(!is_error(&apps), "session {i}: {}", text(&apps));
+            client.cancel().await.ok();
+        }
+    });
+    futures::future::join_all(sessions).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_sessions_hear_tools_list_changed() {
+    let world = World::start().await;
+    let (id, token) = world
+        .agent("it-http-change", Profile::Observer.scopes())
+        .await;
+    let server = start_http(&world, &token, &[]).await;
+    let legacy = connect_http(&server.url, ProtocolVersion::V_2025_11_25).await;
+    let modern = connect_http(&server.url, ProtocolVersion::V_2026_07_28).await;
+    let mut subscription = modern
+        .peer()
+        .listen(SubscriptionFilter::builder().tools_list_changed().build())
+        .await
+        .expect("subscriptions/listen");
+    world
+        .admin_post("/api/agents/delete", json!({ "id": id }))
+        .await;
+    let result = call(&legacy, "list_apps", json!({})).await;
+    assert!(is_error(&result) && text(&result).contains("401"));
+    assert!(legacy.service().wait_for(1, Duration::from_secs(15)).await);
+    let note = tokio::time::timeout(Duration::from_secs(15), subscription.next())
+        .await
+        .expect("2026-07-28 subscription notified")
+        .expect("subscription open");
+    assert!(note.is_some());
+    legacy.cancel().await.ok();
+    modern.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn http_refuses_a_non_loopback_bind_without_allow_remote() {
+    let home = tempfile::tempdir().unwrap();
+    let out = command(home.path(), None, None, &["--http", "0.0.0.0:0"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-remote"));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_shuts_down_gracefully_on_ctrl_c() {
+    let world = World::start().await;
+    let (_, token) = world
+        .agent("it-http-stop", Profile::Observer.scopes())
+        .await;
+    let mut server = start_http(&world, &token, &[]).await;
+    let client = connect_http(&server.url, ProtocolVersion::V_2025_11_25).await;
+    assert!(!tool_names(&client).await.is_empty());
+    let pid = server.child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(20), server.child.wait())
+        .await
+        .expect("exits after Ctrl-C")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    drop(client);
+}

@@ -1,0 +1,30 @@
+//! Developer tasks. `cargo run --release -p xtask -- bench [--runs N] [--out FILE]` builds the
+//! release `paas` binary, measures it against a local `paas sandbox` over loopback, and writes
+//! a Markdown table (median, min, max, ratio to target and to a reference measured in the same
+//! run) to `docs/benchmarks.md`.
+//!
+//! This is a benchmark, not a test: nothing in `cargo test` depends on timings.
+
+mod bench;
+mod mcp_client;
+mod report;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("bench") => bench::run(&args[1..]),
+        _ => {
+            eprintln!("usage: cargo run --release -p xtask -- bench [--runs N] [--out FILE]");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

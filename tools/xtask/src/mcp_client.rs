@@ -1,0 +1,97 @@
+//! A deliberately tiny MCP client over a child's stdio (newline-delimited JSON-RPC), so the
+//! benchmark measures the server and not a client library.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+pub struct StdioMcp {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: u64,
+}
+
+impl StdioMcp {
+    pub fn spawn(mut command: Command) -> Result<Self> {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("spawning paas mcp")?;
+        let stdin = child.stdin.take().context("no stdin")?;
+        let stdout = BufReader::new(child.stdout.take().context("no stdout")?);
+        Ok(StdioMcp {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `initialize` + `notifications/initialized`.
+    pub fn initialize(&mut self) -> Result<Value> {
+        let result = self.request(
+            "initialize",
+            json!({
+                "protocolVersion": "2025-06-18",
+                "capabilities": {},
+                "clientInfo": {"name": "paas-bench", "version": "0"}
+            }),
+        )?;
+        self.notify("notifications/initialized", json!({}))?;
+        Ok(result)
+    }
+
+    /// Send one request and wait for its answer (notifications in between are skipped).
+    /// Returns the raw response line length too, for size measurements.
+    pub fn request_sized(&mut self, method: &str, params: Value) -> Result<(Value, usize)> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let line = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        writeln!(self.stdin, "{line}")?;
+        self.stdin.flush()?;
+        let mut buf = String::new();
+        loop {
+            buf.clear();
+            if self.stdout.read_line(&mut buf)? == 0 {
+                bail!("paas mcp closed stdout while waiting for {method}");
+            }
+            let message: Value = serde_json::from_str(buf.trim())
+                .with_context(|| format!("non-JSON line from paas mcp: {buf:?}"))?;
+            if message.get("id") == Some(&json!(id)) {
+                if let Some(error) = message.get("error") {
+                    bail!("{method} failed: {error}");
+                }
+                let result = message.get("result").cloned().unwrap_or(Value::Null);
+                let size = serde_json::to_vec(&result)?.len();
+                return Ok((result, size));
+            }
+        }
+    }
+
+    pub fn request(&mut self, method: &str, params: Value) -> Result<Value> {
+        Ok(self.request_sized(method, params)?.0)
+    }
+
+    fn notify(&mut self, method: &str, params: Value) -> Result<()> {
+        let line = json!({"jsonrpc": "2.0", "method": method, "params": params});
+        writeln!(self.stdin, "{line}")?;
+        self.stdin.flush()?;
+        Ok(())
+    }
+}
+
+impl Drop for StdioMcp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -243,7 +243,7 @@ async fn lockout_is_per_client_ip_behind_a_trusted_proxy() {
     assert_eq!(from(&sb, "198.51.100.1", "bad").await, 429);
     let admin: &'static str = Box::leak(sb.admin_token().to_string().into_boxed_str());
     assert_eq!(
-        from("198.51.100.2", admin).await,
+        from(&sb, "198.51.100.2", admin).await,
         200,
         "another client is not locked"
     );

@@ -19,7 +19,7 @@ use paas_sandbox::{Sandbox, SandboxOptions};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::setup::{Env, TOKEN, assert_ok, stderr, stdout};
+use crate::setup::{Env, assert_ok, stderr, stdout};
 
 /// Upper bound so a wedged client fails the test instead of hanging CI (not a timing check).
 const HANG_GUARD: Duration = Duration::from_secs(120);
@@ -102,12 +102,20 @@ async fn run(env: &Env, program: &Path, args: &[&str]) -> std::process::Output {
 
 fn no_token_in(path: &Path, token: &str) {
     let text = std::fs::read_to_string(path).unwrap();
+    assert!(!token.is_empty());
     assert!(
         !text.contains(token),
         "token leaked into {}",
         path.display()
     );
-    assert!(!text.contains(TOKEN));
+}
+
+/// The agent token stored in the temp HOME.
+fn agent_token(env: &Env) -> String {
+    let cfg: Value =
+        serde_json::from_str(&std::fs::read_to_string(env.h(".paas/config.json")).unwrap())
+            .unwrap();
+    cfg["token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,12 +132,7 @@ async fn claude_code_connects_to_the_server_setup_wrote() {
         serde_json::from_str(&std::fs::read_to_string(&cfg_path).unwrap()).unwrap();
     cfg["url"] = json!(proxy.url());
     std::fs::write(&cfg_path, cfg.to_string()).unwrap();
-    let token = {
-        let cfg: Value =
-            serde_json::from_str(&std::fs::read_to_string(env.h(".paas/config.json")).unwrap())
-                .unwrap();
-        cfg["token"].as_str().unwrap().to_owned()
-    };
+    let token = agent_token(&env);
 
     assert_ok(&env.paas(&["setup", "--client", "claude-code"]));
     no_token_in(&env.h(".claude.json"), &token);
@@ -263,7 +266,7 @@ async fn codex_lists_and_calls_our_tools_through_app_server() {
     };
     let (sandbox, env) = connected_env(&codex).await;
     assert_ok(&env.paas(&["setup", "--client", "codex"]));
-    no_token_in(&env.h(".codex/config.toml"), TOKEN);
+    no_token_in(&env.h(".codex/config.toml"), &agent_token(&env));
 
     // `codex mcp get` reads the entry as Codex understands it.
     let out = run(&env, &codex, &["mcp", "get", "better-paas", "--json"]).await;
@@ -407,6 +410,7 @@ async fn http_entries_work_in_codex_and_claude_code_with_the_token_from_the_envi
     assert_ok(&env.paas(&["setup", "--http", &url, "--client", "codex,claude-code"]));
     for f in [env.h(".codex/config.toml"), env.h(".claude.json")] {
         no_token_in(&f, HTTP_BEARER);
+        no_token_in(&f, &agent_token(&env));
     }
 
     // Without the variable Codex cannot authenticate: the entry really depends on it.

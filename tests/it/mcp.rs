@@ -176,6 +176,19 @@ async fn calls_are_audited_as_the_agent_and_name_the_client() {
         seen.user_agents
     );
     client.cancel().await.ok();
+
+    // 2026-07-28 has no `initialize`: the client is named in each request's metadata.
+    let before = proxy.seen().user_agents.len();
+    let cmd = command(world.home.path(), Some(&proxy.url()), Some(&token), &[]);
+    let client = connect_with(cmd, ProtocolVersion::V_2026_07_28).await;
+    let apps = call(&client, "list_apps", json!({})).await;
+    assert!(!is_error(&apps), "{}", text(&apps));
+    let later = proxy.seen().user_agents.split_off(before);
+    assert!(
+        later.iter().any(|u| u == &ua),
+        "2026-07-28 call did not name the client; saw {later:?}"
+    );
+    client.cancel().await.ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

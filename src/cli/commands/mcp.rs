@@ -121,7 +121,9 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         if !addr.ip().is_loopback() {
             tracing::warn!(
                 %addr,
-                "serving MCP on a non-loopback address: protect the HTTP token and use TLS in front"
+                "serving MCP on a non-loopback address: anyone who can reach it and learns the \
+                 HTTP token acts with your PaaS token; put TLS in front, and list the host names \
+                 clients use with --allowed-hosts (only loopback names are accepted otherwise)"
             );
         }
     }

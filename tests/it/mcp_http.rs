@@ -231,8 +231,9 @@ async fn http_shuts_down_gracefully_on_ctrl_c() {
     let client = connect_http(&server.url, ProtocolVersion::V_2025_11_25).await;
     assert!(!tool_names(&client).await.is_empty());
     let pid = server.child.id().unwrap().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid])
+    // The shell's builtin `kill`: no procps needed on the machine.
+    let killed = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
         .status()
         .unwrap();
     assert!(killed.success());

@@ -104,6 +104,9 @@ impl Upload {
             path: path.to_owned(),
             source,
         })?;
+        if !bytes.starts_with(b"PK") {
+            return Err(UploadError::NotASource(path.to_owned()));
+        }
         let file_name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -247,3 +247,31 @@ mod tests {
         assert_eq!(parse_pasted("\n", s).unwrap(), None);
     }
 }
+
+/// Ctrl-C, listened for from the moment this is created (a bare `ctrl_c()` future only
+/// installs its handler when first polled, and a signal before that kills the process
+/// without the "an agent may exist" message).
+pub struct Interrupt {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Interrupt {
+    pub fn new() -> std::io::Result<Interrupt> {
+        Ok(Interrupt {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?,
+        })
+    }
+
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            self.signal.recv().await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

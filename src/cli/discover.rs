@@ -200,3 +200,61 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod server_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    async fn serve(app: axum::Router) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn health_only_origin_is_both_api_and_dashboard() {
+        let url = serve(axum::Router::new().route(
+            "/api/health",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "healthy"})) }),
+        ))
+        .await;
+        let found = discover(&url, None).await.unwrap();
+        assert_eq!(found.api, url);
+        assert_eq!(found.ui, url);
+    }
+
+    #[tokio::test]
+    async fn neither_manifest_nor_health_is_unreachable() {
+        let url = serve(axum::Router::new()).await;
+        let err = discover(&url, None).await.unwrap_err();
+        assert!(err.to_string().contains("could not reach PaaS"), "{err}");
+        assert!(err.to_string().contains("404"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_manifest_pointing_at_a_dead_api_says_the_api_is_down() {
+        let dead = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("http://{}", l.local_addr().unwrap())
+        };
+        let api = dead.clone();
+        let url = serve(axum::Router::new().route(
+            "/.well-known/better-paas.json",
+            axum::routing::get(move || {
+                let api = api.clone();
+                async move { axum::Json(serde_json::json!({"apiUrl": api})) }
+            }),
+        ))
+        .await;
+        let err = discover(&url, None).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("PaaS API at {dead} is not reachable")),
+            "{err}"
+        );
+    }
+}

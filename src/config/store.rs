@@ -66,6 +66,14 @@ fn with_entry<T>(
     user: &str,
     op: impl Fn(&keyring::Entry) -> keyring::Result<T>,
 ) -> keyring::Result<T> {
+    // The first handle of a process makes the kernel give the process its own session
+    // keyring (linked to the persistent one) but keeps the id of the shared one it saw
+    // before: a key written through it lands in the shared keyring and the link to the
+    // persistent keyring fails. Making (and dropping) one handle first avoids that.
+    static WARM_UP: std::sync::Once = std::sync::Once::new();
+    WARM_UP.call_once(|| {
+        let _ = keyring::Entry::new(KEYCHAIN_SERVICE, "warm-up");
+    });
     let attempt = || keyring::Entry::new(KEYCHAIN_SERVICE, user).and_then(|e| op(&e));
     let mut result = attempt();
     for _ in 0..2 {

@@ -43,11 +43,15 @@ impl fmt::Display for Scope {
     }
 }
 
-/// How a config file is parsed. Strict JSON files are refused when they hold comments or
-/// trailing commas because the client itself would not read them.
+/// How a config file is parsed. What the client itself would not read is refused, so we
+/// never "fix" a file into something the client rejects, nor hide that it is broken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Plain JSON (`JSON.parse`): no comments, no trailing commas.
     Json,
+    /// JSON with comments but no trailing commas (`strip-json-comments`, then `JSON.parse`).
+    JsonComments,
+    /// VS Code's JSONC: comments and trailing commas.
     Jsonc,
     Toml,
 }
@@ -112,11 +116,16 @@ impl Client {
 
     pub const fn format(self) -> Format {
         match self {
-            // VS Code documents mcp.json as JSON with comments; Cursor is a VS Code fork and
-            // Gemini CLI strips comments before parsing settings.json.
-            Client::VsCode | Client::Cursor | Client::Gemini => Format::Jsonc,
+            // VS Code documents mcp.json as JSON with comments (and trailing commas).
+            Client::VsCode => Format::Jsonc,
+            // Gemini CLI strips comments from settings.json before JSON.parse.
+            Client::Gemini => Format::JsonComments,
             Client::Codex => Format::Toml,
-            Client::ClaudeCode | Client::Windsurf | Client::ClaudeDesktop => Format::Json,
+            // Cursor rejects a trailing comma in mcp.json (upstash/context7#563); the others
+            // read their files with a plain JSON parser.
+            Client::ClaudeCode | Client::Cursor | Client::Windsurf | Client::ClaudeDesktop => {
+                Format::Json
+            }
         }
     }
 

@@ -23,9 +23,86 @@ pub enum Op<'a> {
 /// Apply `op` to `text` (empty for a missing file). Returns the new text, equal to the old
 /// one when nothing changed. `Err` explains why the file cannot be edited safely.
 pub fn edit(format: Format, text: &str, servers_key: &str, op: &Op<'_>) -> Result<String, String> {
+    let out = match format {
+        Format::Json | Format::JsonComments | Format::Jsonc => {
+            edit_json(format, text, servers_key, op)?
+        }
+        Format::Toml => edit_toml(text, servers_key, op)?,
+    };
+    if out != text {
+        verify(format, text, &out, servers_key, op)?;
+    }
+    Ok(out)
+}
+
+/// Safety net: re-parse the edited text and check that nothing but our entry changed. A
+/// failure here is a bug in the editor, so the file is left alone rather than risked.
+fn verify(
+    format: Format,
+    before: &str,
+    after: &str,
+    servers_key: &str,
+    op: &Op<'_>,
+) -> Result<(), String> {
+    let fail = |what: &str| {
+        Err(format!(
+            "paas could not edit this file without changing {what}; nothing was written \
+             (please report this with the file's layout)"
+        ))
+    };
+    let (Ok(mut old), Ok(mut new)) = (document_json(format, before), document_json(format, after))
+    else {
+        return fail("its syntax");
+    };
+    let old_servers = take_object(&mut old, servers_key);
+    let new_servers = take_object(&mut new, servers_key);
+    if old != new {
+        return fail("settings outside the server list");
+    }
+    let expected: Map<String, Value> = match op {
+        Op::Upsert { name, entry } => {
+            let Some(Value::Object(got)) = new_servers.get(*name) else {
+                return fail("the server list");
+            };
+            if entry.iter().any(|(k, v)| got.get(k) != Some(v)) {
+                return fail("our entry");
+            }
+            let mut expected = old_servers.clone();
+            expected.insert((*name).to_owned(), Value::Object(got.clone()));
+            expected
+        }
+        Op::Remove(pred) => old_servers
+            .iter()
+            .filter(|(k, v)| !pred(k, v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    };
+    let same = expected.len() == new_servers.len()
+        && expected.iter().all(|(k, v)| new_servers.get(k) == Some(v));
+    if !same {
+        return fail("other servers");
+    }
+    Ok(())
+}
+
+/// The whole document as JSON (an empty document is an empty object).
+fn document_json(format: Format, text: &str) -> Result<Value, String> {
+    if text.trim().is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
     match format {
-        Format::Json | Format::Jsonc => edit_json(format, text, servers_key, op),
-        Format::Toml => edit_toml(text, servers_key, op),
+        Format::Json | Format::JsonComments | Format::Jsonc => Ok(parse_json(format, text)?
+            .value()
+            .and_then(|v| v.to_serde_value())
+            .unwrap_or(Value::Object(Map::new()))),
+        Format::Toml => Ok(toml_item_to_json(parse_toml(text)?.as_item())),
+    }
+}
+
+fn take_object(doc: &mut Value, key: &str) -> Map<String, Value> {
+    match doc.as_object_mut().and_then(|o| o.shift_remove(key)) {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
     }
 }
 
@@ -36,7 +113,7 @@ pub fn entries(
     servers_key: &str,
 ) -> Result<Vec<(String, Value)>, String> {
     match format {
-        Format::Json | Format::Jsonc => {
+        Format::Json | Format::JsonComments | Format::Jsonc => {
             let root = parse_json(format, text)?;
             let Some(value) = root.to_serde_value() else {
                 return Ok(Vec::new());
@@ -62,10 +139,9 @@ pub fn entries(
 }
 
 fn parse_options(format: Format) -> ParseOptions {
-    let jsonc = format == Format::Jsonc;
     ParseOptions {
-        allow_comments: jsonc,
-        allow_trailing_commas: jsonc,
+        allow_comments: format != Format::Json,
+        allow_trailing_commas: format == Format::Jsonc,
         allow_loose_object_property_names: false,
         allow_missing_commas: false,
         allow_single_quoted_strings: false,
@@ -86,10 +162,10 @@ fn parse_json(format: Format, text: &str) -> Result<CstRootNode, String> {
         })?;
     }
     let root = CstRootNode::parse(text, &parse_options(format)).map_err(|e| {
-        let kind = if format == Format::Jsonc {
-            "JSON with comments"
-        } else {
-            "JSON (comments and trailing commas are not allowed in this file)"
+        let kind = match format {
+            Format::Jsonc => "JSON with comments",
+            Format::JsonComments => "JSON (comments are allowed, trailing commas are not)",
+            _ => "JSON (comments and trailing commas are not allowed in this file)",
         };
         format!("not valid {kind}: {e}")
     })?;
@@ -337,5 +413,75 @@ fn toml_item_to_json(item: &toml_edit::Item) -> Value {
                 })
                 .collect(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("command".into(), Value::from("paas"));
+        m.insert("args".into(), Value::from(vec!["mcp"]));
+        m
+    }
+
+    #[test]
+    fn the_safety_net_rejects_an_edit_that_touches_anything_else() {
+        let e = entry();
+        let op = Op::Upsert {
+            name: "better-paas",
+            entry: &e,
+        };
+        let before = r#"{"a": 1, "mcpServers": {"x": {"command": "y"}}}"#;
+        let good = r#"{"a": 1, "mcpServers": {"x": {"command": "y"}, "better-paas": {"command": "paas", "args": ["mcp"]}}}"#;
+        assert!(verify(Format::Json, before, good, "mcpServers", &op).is_ok());
+        let lost_server =
+            r#"{"a": 1, "mcpServers": {"better-paas": {"command": "paas", "args": ["mcp"]}}}"#;
+        let changed_setting = r#"{"a": 2, "mcpServers": {"x": {"command": "y"}, "better-paas": {"command": "paas", "args": ["mcp"]}}}"#;
+        let wrong_entry = r#"{"a": 1, "mcpServers": {"x": {"command": "y"}, "better-paas": {"command": "paas"}}}"#;
+        for bad in [lost_server, changed_setting, wrong_entry, "{"] {
+            assert!(
+                verify(Format::Json, before, bad, "mcpServers", &op).is_err(),
+                "{bad}"
+            );
+        }
+        let pred = |n: &str, _: &Value| n == "x";
+        let remove = Op::Remove(&pred);
+        assert!(
+            verify(
+                Format::Json,
+                before,
+                r#"{"a": 1, "mcpServers": {}}"#,
+                "mcpServers",
+                &remove
+            )
+            .is_ok()
+        );
+        assert!(verify(Format::Json, before, r#"{"a": 1}"#, "mcpServers", &remove).is_ok());
+        assert!(verify(Format::Json, before, before, "mcpServers", &remove).is_err());
+    }
+
+    #[test]
+    fn toml_inline_and_dotted_server_tables_are_edited_in_place() {
+        let e = entry();
+        let op = Op::Upsert {
+            name: "better-paas",
+            entry: &e,
+        };
+        for before in [
+            "model = \"o3\"\nmcp_servers = { docs = { command = \"d\" } }\n",
+            "model = \"o3\"\nmcp_servers.docs.command = \"d\"\n\n[profiles.x]\nmodel = \"y\"\n",
+        ] {
+            let after = edit(Format::Toml, before, "mcp_servers", &op).expect("edit");
+            let servers = entries(Format::Toml, &after, "mcp_servers").expect("entries");
+            let names: Vec<&str> = servers.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, ["docs", "better-paas"], "{after}");
+            let pred = |n: &str, _: &Value| n == "better-paas";
+            let back =
+                edit(Format::Toml, &after, "mcp_servers", &Op::Remove(&pred)).expect("remove");
+            assert_eq!(back, before);
+        }
     }
 }

@@ -576,3 +576,82 @@ async fn doctor_checks_editor_entries_and_disconnect_removes_them() {
     assert!(!home.config_file().exists());
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_go_cli_config_is_read_and_kept_intact() {
+    let sandbox = sandbox().await;
+    let agent = sandbox
+        .create_agent("go laptop CLI", &["apps:read"])
+        .await
+        .unwrap();
+    let home = Home::new();
+    std::fs::create_dir_all(home.path().join(".paas")).unwrap();
+    // Exactly what the Go CLI writes: 2-space JSON, trailing newline, no fields of ours.
+    let go = format!(
+        "{{\n  \"version\": 1,\n  \"url\": \"{}\",\n  \"token\": \"{}\",\n  \"profile\": \"observer\",\n  \"name\": \"go laptop CLI\",\n  \"agentId\": \"{}\"\n}}\n",
+        sandbox.url(),
+        agent.token,
+        agent.id
+    );
+    std::fs::write(home.config_file(), &go).unwrap();
+    let status = home.run(&["status", "--json"], "").await;
+    assert_eq!(status.code, 0, "{status:?}");
+    let report = status.json();
+    assert_eq!(report["agentName"], "go laptop CLI");
+    assert_eq!(report["scopes"], serde_json::json!(["apps:read"]));
+    assert_eq!(
+        home.config_text().unwrap(),
+        go,
+        "reading must not rewrite the file"
+    );
+
+    // Adding another context leaves the Go CLI's fields exactly as they were.
+    let other = sandbox
+        .create_agent("other", &["metrics:read"])
+        .await
+        .unwrap();
+    let run = home
+        .run(
+            &["connect", "--context", "b", &sandbox.url(), "--token-stdin"],
+            &other.token,
+        )
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let after: Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
+    let before: Value = serde_json::from_str(&go).unwrap();
+    for key in ["version", "url", "token", "profile", "name", "agentId"] {
+        assert_eq!(after[key], before[key], "{key}");
+    }
+    let keys: Vec<&String> = after.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys[..6],
+        ["version", "url", "token", "profile", "name", "agentId"]
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn environment_credentials_win_over_the_file() {
+    let first = sandbox().await;
+    let second = sandbox().await;
+    let home = Home::new();
+    connected(&home, &first, "file", &["apps:read"]).await;
+    let env_agent = second.create_agent("env", &["metrics:read"]).await.unwrap();
+    let mut cmd = home.cmd(&["status", "--json"]);
+    cmd.env("PAAS_API_URL", second.url())
+        .env("PAAS_TOKEN", &env_agent.token);
+    let run = run_cmd(cmd, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["url"], second.url());
+    assert_eq!(report["tokenStore"], "environment (PAAS_TOKEN)");
+    assert_eq!(report["scopes"], serde_json::json!(["metrics:read"]));
+    // The admin token in the environment is recognised as such.
+    let mut cmd = home.cmd(&["status", "--json"]);
+    cmd.env("PAAS_API_URL", second.url())
+        .env("PAAS_TOKEN", second.admin_token());
+    let report = run_cmd(cmd, "").await.json();
+    assert_eq!(report["adminToken"], true);
+    first.shutdown().await;
+    second.shutdown().await;
+}

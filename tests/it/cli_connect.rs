@@ -331,6 +331,19 @@ async fn legacy_creates_the_agent_and_never_stores_the_admin_token() {
     assert_eq!(config["profile"], "operator");
     assert!(agent_names(&sandbox).await.contains(&"ci-bot".to_owned()));
 
+    // PAAS_ADMIN_TOKEN works too, but only together with --legacy.
+    let via_env = Home::new();
+    let mut cmd = via_env.cmd(&["connect", &sandbox.url(), "--legacy", "--name", "env-bot"]);
+    cmd.env("PAAS_ADMIN_TOKEN", sandbox.admin_token());
+    let run = crate::cli_support::run_cmd(cmd, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("No --profile given; using deployer."),
+        "{}",
+        run.stdout
+    );
+    assert!(agent_names(&sandbox).await.contains(&"env-bot".to_owned()));
+
     // A wrong admin token: clear message, no agent, nothing written.
     let other = Home::new();
     let run = other
@@ -427,4 +440,117 @@ async fn named_contexts_sit_next_to_the_default() {
     );
     first.shutdown().await;
     second.shutdown().await;
+}
+
+/// A "dashboard" on its own origin that only serves the manifest pointing at the API, like
+/// upstream's Next.js route (`paas-cli.md` §3.1).
+async fn dashboard_manifest(api: String) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/.well-known/better-paas.json",
+        axum::routing::get(move || {
+            let api = api.clone();
+            async move { axum::Json(serde_json::json!({ "apiUrl": api })) }
+        }),
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn discovery_follows_a_dashboard_manifest_to_a_separate_api() {
+    let sandbox = sandbox().await;
+    let (dashboard, task) = dashboard_manifest(sandbox.url()).await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &dashboard, "--no-browser"]);
+    let (link, state, port) = connecting.link().await;
+    assert!(
+        link.starts_with(&format!("{dashboard}/connect/agent?")),
+        "{link}"
+    );
+    assert!(
+        connecting
+            .seen
+            .iter()
+            .any(|l| l.contains(&format!("API:       {}", sandbox.url()))),
+        "{:?}",
+        connecting.seen
+    );
+    let approved = approve(&sandbox, &state, port, "observer", "split").await;
+    reqwest::get(approved["callbackUrl"].as_str().unwrap())
+        .await
+        .unwrap();
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let config: serde_json::Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
+    assert_eq!(
+        config["url"],
+        sandbox.url(),
+        "the API URL is stored, not the dashboard"
+    );
+    task.abort();
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn ui_flag_and_manifest_ui_url_choose_the_page_to_open() {
+    let ui = "http://127.0.0.1:9/dashboard";
+    let sandbox = paas_sandbox::Sandbox::start(paas_sandbox::SandboxOptions {
+        ui_url: Some(ui.to_owned()),
+        ..paas_sandbox::SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (link, _, _) = connecting.link().await;
+    assert!(link.starts_with(&format!("{ui}/connect/agent?")), "{link}");
+    drop(connecting);
+
+    let forced = "http://127.0.0.1:9/forced";
+    let mut connecting = Connecting::start(
+        &home,
+        &["connect", "--ui", forced, "--no-browser", &sandbox.url()],
+    );
+    let (link, _, _) = connecting.link().await;
+    assert!(
+        link.starts_with(&format!("{forced}/connect/agent?")),
+        "{link}"
+    );
+    drop(connecting);
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn ctrl_c_aborts_cleanly_and_says_an_agent_may_exist() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (_, state, port) = connecting.link().await;
+    // The user approved in the browser, then gave up before the callback arrived.
+    approve(&sandbox, &state, port, "observer", "abandoned").await;
+    let pid = connecting.child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("connect aborted; nothing was saved"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("an agent may already exist"),
+        "{}",
+        run.stderr
+    );
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
 }

@@ -266,6 +266,19 @@ fn non_default_context_gets_its_own_entry_and_flag() {
         codex["mcp_servers"]["better-paas-staging"]["args"],
         serde_json::json!(["mcp", "--context", "staging"])
     );
+    // Removing for one context leaves the other context's entry alone.
+    assert_ok(&env.paas(&["setup", "--client", "claude-code"]));
+    assert_ok(&env.paas(&[
+        "--context",
+        "staging",
+        "setup",
+        "--remove",
+        "--client",
+        "claude-code",
+    ]));
+    let servers = &json(&env.h(".claude.json"))["mcpServers"];
+    assert!(servers.get("better-paas-staging").is_none(), "{servers}");
+    assert_eq!(servers["better-paas"]["args"], serde_json::json!(["mcp"]));
     // --name overrides, and a bad name is refused before anything is written.
     assert_ok(&env.paas(&["setup", "--client", "cursor", "--name", "paas_prod"]));
     assert!(json(&env.h(".cursor/mcp.json"))["mcpServers"]["paas_prod"].is_object());
@@ -275,19 +288,21 @@ fn non_default_context_gets_its_own_entry_and_flag() {
     assert!(!env.h(".gemini/settings.json").exists());
 }
 
-const CURSOR_JSONC: &str = r#"{
+/// VS Code reads mcp.json as JSONC: comments, trailing commas, odd spacing.
+const VSCODE_JSONC: &str = r#"{
     // Personal servers. Do not reorder!
     "zeta": true,
-    "mcpServers": {
-        "github": { "command": "docker", "args": ["run", "-i", "ghcr.io/github/github-mcp-server"] }, // pinned
+    "servers": {
+        "github": { "type": "stdio", "command": "docker", "args": ["run", "-i", "ghcr.io/github/github-mcp-server"] }, // pinned
         /* block comment */
-        "alpha":   {"url": "https://example.com/mcp"},
+        "alpha":   {"type": "http", "url": "https://example.com/mcp"},
     },
     "alpha": 1,
 }
 "#;
 
-const VSCODE_JSONC: &str = "{\n\t// inputs first\n\t\"inputs\": [],\n\t\"servers\": {\n\t\t\"fetch\": {\"type\": \"stdio\", \"command\": \"uvx\", \"args\": [\"mcp-server-fetch\"]}\n\t}\n}\n";
+/// Cursor reads plain JSON; this one has its own indentation and one-line entries.
+const CURSOR_JSON: &str = "{\n    \"zeta\": true,\n    \"mcpServers\": {\n        \"github\": { \"command\": \"docker\", \"args\": [\"run\", \"-i\"] },\n        \"alpha\":   {\"url\": \"https://example.com/mcp\"}\n    },\n    \"alpha\": 1\n}\n";
 
 const CODEX_TOML: &str = r#"# Codex settings, hand-written
 model = "gpt-5-codex"  # favourite
@@ -323,7 +338,7 @@ const CLAUDE_JSON: &str = r#"{
 
 fn seed(env: &Env) {
     for (rel, text) in [
-        (".cursor/mcp.json", CURSOR_JSONC),
+        (".cursor/mcp.json", CURSOR_JSON),
         (".config/Code/User/mcp.json", VSCODE_JSONC),
         (".codex/config.toml", CODEX_TOML),
         (".claude.json", CLAUDE_JSON),
@@ -342,33 +357,43 @@ fn merge_keeps_comments_order_and_other_servers_and_remove_restores_every_byte()
     let out = env.paas(&["setup", "--client", clients]);
     assert_ok(&out);
 
-    let cursor = read(&env.h(".cursor/mcp.json"));
+    let vscode = read(&env.h(".config/Code/User/mcp.json"));
     for kept in [
         "// Personal servers. Do not reorder!",
         "// pinned",
         "/* block comment */",
-        r#""alpha":   {"url": "https://example.com/mcp"},"#,
+        r#""alpha":   {"type": "http", "url": "https://example.com/mcp"},"#,
     ] {
-        assert!(cursor.contains(kept), "lost {kept:?}:\n{cursor}");
+        assert!(vscode.contains(kept), "lost {kept:?}:\n{vscode}");
     }
-    let v = jsonc(&env.h(".cursor/mcp.json"));
+    let v = jsonc(&env.h(".config/Code/User/mcp.json"));
     let top: Vec<&String> = v.as_object().expect("object").keys().collect();
+    assert_eq!(top, ["zeta", "servers", "alpha"], "key order changed");
+    let servers: Vec<&String> = v["servers"].as_object().expect("servers").keys().collect();
+    assert_eq!(servers, ["github", "alpha", "better-paas"]);
+    assert_eq!(
+        v["servers"]["better-paas"],
+        serde_json::json!({"type": "stdio", "command": "paas", "args": ["mcp"]})
+    );
+
+    let cursor = read(&env.h(".cursor/mcp.json"));
+    assert!(
+        cursor.contains(r#""alpha":   {"url": "https://example.com/mcp"}"#),
+        "{cursor}"
+    );
+    let c = json(&env.h(".cursor/mcp.json"));
+    let top: Vec<&String> = c.as_object().expect("object").keys().collect();
     assert_eq!(top, ["zeta", "mcpServers", "alpha"], "key order changed");
-    let servers: Vec<&String> = v["mcpServers"]
+    let servers: Vec<&String> = c["mcpServers"]
         .as_object()
         .expect("servers")
         .keys()
         .collect();
     assert_eq!(servers, ["github", "alpha", "better-paas"]);
     assert_eq!(
-        v["mcpServers"]["better-paas"],
+        c["mcpServers"]["better-paas"],
         serde_json::json!({"command": "paas", "args": ["mcp"]})
     );
-
-    let vscode = jsonc(&env.h(".config/Code/User/mcp.json"));
-    assert_eq!(vscode["servers"]["fetch"]["command"], "uvx");
-    assert_eq!(vscode["servers"]["better-paas"]["type"], "stdio");
-    assert!(read(&env.h(".config/Code/User/mcp.json")).contains("\t// inputs first"));
 
     let codex = read(&env.h(".codex/config.toml"));
     assert!(codex.starts_with(CODEX_TOML.lines().next().expect("line")));
@@ -392,7 +417,8 @@ fn merge_keeps_comments_order_and_other_servers_and_remove_restores_every_byte()
     assert_eq!(keys, ["numStartups", "mcpServers", "projects", "userID"]);
 
     // Backups hold the exact original bytes.
-    assert_eq!(read(&env.h(".cursor/mcp.json.bak")), CURSOR_JSONC);
+    assert_eq!(read(&env.h(".cursor/mcp.json.bak")), CURSOR_JSON);
+    assert_eq!(read(&env.h(".config/Code/User/mcp.json.bak")), VSCODE_JSONC);
     assert_eq!(read(&env.h(".codex/config.toml.bak")), CODEX_TOML);
     assert_eq!(read(&env.h(".claude.json.bak")), CLAUDE_JSON);
 
@@ -404,7 +430,7 @@ fn merge_keeps_comments_order_and_other_servers_and_remove_restores_every_byte()
         "{}",
         stdout(&out)
     );
-    assert_eq!(read(&env.h(".cursor/mcp.json")), CURSOR_JSONC);
+    assert_eq!(read(&env.h(".cursor/mcp.json")), CURSOR_JSON);
     assert_eq!(read(&env.h(".config/Code/User/mcp.json")), VSCODE_JSONC);
     assert_eq!(read(&env.h(".codex/config.toml")), CODEX_TOML);
     assert_eq!(read(&env.h(".claude.json")), CLAUDE_JSON);
@@ -467,6 +493,22 @@ fn unparsable_file_is_refused_and_nothing_is_written() {
 fn comments_are_refused_where_the_client_reads_plain_json_and_kept_where_it_reads_jsonc() {
     let env = Env::new();
     let with_comment = "{\n  // mine\n  \"mcpServers\": {}\n}\n";
+    // Cursor rejects comments and trailing commas in mcp.json: refuse rather than hide it.
+    std::fs::create_dir_all(env.h(".cursor")).expect("mkdir");
+    std::fs::write(env.h(".cursor/mcp.json"), with_comment).expect("write");
+    let out = env.paas(&["setup", "--client", "cursor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(read(&env.h(".cursor/mcp.json")), with_comment);
+    // Gemini CLI strips comments but not trailing commas.
+    std::fs::create_dir_all(env.h(".gemini")).expect("mkdir");
+    std::fs::write(env.h(".gemini/settings.json"), "{\"a\": 1,}\n").expect("write");
+    let out = env.paas(&["setup", "--client", "gemini"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("trailing commas are not"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::create_dir_all(env.h(".codeium/windsurf")).expect("mkdir");
     std::fs::write(env.h(".codeium/windsurf/mcp_config.json"), with_comment).expect("write");
     let out = env.paas(&["setup", "--client", "windsurf"]);
@@ -833,7 +875,7 @@ fn inspect_and_remove_all_see_what_setup_wrote() {
 
     let changes = editors::remove_all(&paths, Some(env.project.path())).expect("remove_all");
     assert_eq!(changes.len(), 4, "{changes:?}");
-    assert_eq!(read(&env.h(".cursor/mcp.json")), CURSOR_JSONC);
+    assert_eq!(read(&env.h(".cursor/mcp.json")), CURSOR_JSON);
     assert_eq!(read(&env.h(".codex/config.toml")), CODEX_TOML);
     assert!(
         json(&env.p(".mcp.json"))["mcpServers"]
@@ -852,4 +894,37 @@ fn inspect_and_remove_all_see_what_setup_wrote() {
             .expect("again")
             .is_empty()
     );
+}
+
+#[test]
+fn crlf_line_endings_are_kept() {
+    let env = Env::new();
+    let original = "{\r\n  \"mcpServers\": {\r\n    \"a\": {\"command\": \"x\"}\r\n  }\r\n}\r\n";
+    std::fs::create_dir_all(env.h(".cursor")).expect("mkdir");
+    std::fs::write(env.h(".cursor/mcp.json"), original).expect("write");
+    assert_ok(&env.paas(&["setup", "--client", "cursor"]));
+    let text = read(&env.h(".cursor/mcp.json"));
+    assert!(text.contains("better-paas"));
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    assert_ok(&env.paas(&["setup", "--remove", "--client", "cursor"]));
+    assert_eq!(read(&env.h(".cursor/mcp.json")), original);
+}
+
+#[test]
+fn help_is_pinned_and_has_examples() {
+    let env = Env::new();
+    let out = env
+        .command(BIN)
+        .args(["setup", "--help"])
+        .env("COLUMNS", "100")
+        .output()
+        .expect("run paas");
+    assert_ok(&out);
+    let text = stdout(&out);
+    assert!(text.contains("Examples:"), "{text}");
+    insta::assert_snapshot!("setup_help", text);
 }

@@ -4,7 +4,8 @@
 //! `~/.paas/config.json` for a sandbox started in the test.
 //!
 //! The binaries are found through `PAAS_TEST_CLAUDE` / `PAAS_TEST_CODEX`, else on PATH;
-//! without them each test says so loudly and passes (`.ci/run` installs them).
+//! without them each test says so loudly and passes, unless `PAAS_REQUIRE_EXTERNAL` is set
+//! (`.ci/run` installs them and sets it).
 //! Nothing here needs a model, a login or the network beyond 127.0.0.1.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -34,11 +35,16 @@ fn find_client(env_var: &str, name: &str) -> Option<PathBuf> {
 }
 
 fn skip(test: &str, what: &str) {
-    eprintln!(
-        "\n*** SKIPPED {test}: `{what}` not found (set PAAS_TEST_{} or put it on PATH; \
-         .ci/run installs it from npm) ***\n",
+    let msg = format!(
+        "{test}: `{what}` not found (set PAAS_TEST_{} or put it on PATH; .ci/run installs it \
+         from npm)",
         what.to_uppercase()
     );
+    // CI sets PAAS_REQUIRE_EXTERNAL: there a missing client is a failure, not a skip.
+    if std::env::var_os("PAAS_REQUIRE_EXTERNAL").is_some_and(|v| !v.is_empty() && v != "0") {
+        panic!("{msg}");
+    }
+    eprintln!("\n*** SKIPPED {msg} ***\n");
 }
 
 /// PATH for the client: its own directory and node's (the npm launchers are node scripts),
@@ -110,6 +116,14 @@ async fn claude_code_connects_to_the_server_setup_wrote() {
         return skip("claude_code_connects_to_the_server_setup_wrote", "claude");
     };
     let (sandbox, env) = connected_env(&claude).await;
+    // A recording proxy in front of the sandbox, and the config in the temp HOME pointing at
+    // it: so we see `paas mcp`, started by Claude Code, use exactly those credentials.
+    let proxy = crate::support::proxy::Proxy::start(&sandbox.url()).await;
+    let cfg_path = env.h(".paas/config.json");
+    let mut cfg: Value =
+        serde_json::from_str(&std::fs::read_to_string(&cfg_path).unwrap()).unwrap();
+    cfg["url"] = json!(proxy.url());
+    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
     let token = {
         let cfg: Value =
             serde_json::from_str(&std::fs::read_to_string(env.h(".paas/config.json")).unwrap())
@@ -133,6 +147,13 @@ async fn claude_code_connects_to_the_server_setup_wrote() {
         stderr(&out)
     );
     assert!(!text.contains("Failed"), "{text}");
+    let seen = proxy.seen();
+    assert!(
+        seen.user_agents
+            .iter()
+            .any(|ua| ua.starts_with("paas-mcp/")),
+        "paas mcp started by Claude Code never reached the PaaS of ~/.paas/config.json: {seen:?}"
+    );
 
     // Project scope: `.mcp.json` in the project, seen by Claude Code run there.
     assert_ok(&env.paas(&[

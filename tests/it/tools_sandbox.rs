@@ -165,7 +165,54 @@ async fn call(
     args: Value,
 ) -> Result<catalog::ToolOutput, ToolError> {
     let tool = catalog::find(name).unwrap_or_else(|| panic!("no tool {name}"));
-    (tool.handler)(ctx, args).await
+    let out = (tool.handler)(ctx, args).await?;
+    assert!(
+        out.structured.is_object(),
+        "{name}: structured content must be an object"
+    );
+    assert!(!out.text.is_empty(), "{name}: empty text");
+    if let Some(schema) = tool.output_schema {
+        conforms(name, &out.structured, &Value::Object(schema()));
+    }
+    Ok(out)
+}
+
+/// A light output-schema check: required members present, no member `null` unless the
+/// schema allows it, and the JSON type of every declared member right.
+pub(crate) fn conforms(name: &str, value: &Value, schema: &Value) {
+    for key in schema["required"].as_array().into_iter().flatten() {
+        let key = key.as_str().unwrap();
+        assert!(
+            value.get(key).is_some(),
+            "{name}: required output member {key} missing"
+        );
+    }
+    let Some(props) = schema["properties"].as_object() else {
+        return;
+    };
+    for (key, prop) in props {
+        let Some(v) = value.get(key) else { continue };
+        let ok = match prop["type"].as_str() {
+            Some("string") => v.is_string(),
+            Some("integer") => v.is_u64() || v.is_i64(),
+            Some("number") => v.is_number(),
+            Some("boolean") => v.is_boolean(),
+            Some("array") => v.is_array(),
+            Some("object") => v.is_object(),
+            _ => true,
+        };
+        assert!(
+            ok,
+            "{name}: output member {key} = {v} does not match {prop}"
+        );
+        if let (Some(items), Some(arr)) = (prop.get("items"), v.as_array()) {
+            for item in arr {
+                if items["type"] == "object" {
+                    conforms(name, item, items);
+                }
+            }
+        }
+    }
 }
 
 async fn wait_running(ctx: &ToolContext, app: &str) -> Value {
@@ -213,6 +260,25 @@ async fn app_tools_work_end_to_end_by_name() {
 
     let app = wait_running(&ctx, "web-shop").await;
     assert_eq!(app["status"], "running");
+
+    // deploy_image without a name: no requestedName, still a valid output.
+    let img = call(
+        &ctx,
+        "deploy_image",
+        json!({ "image": "nginx:1.27", "lines": 1 }),
+    )
+    .await;
+    assert!(
+        matches!(img, Err(ToolError::InvalidArguments(_))),
+        "unknown argument accepted"
+    );
+    let img = call(&ctx, "deploy_image", json!({ "image": "nginx:1.27" }))
+        .await
+        .expect("deploy_image");
+    assert!(img.structured.get("requestedName").is_none());
+    call(&ctx, "delete_app", json!({ "app": img.structured["id"] }))
+        .await
+        .expect("delete image app");
 
     // list and the name-or-id resolver with suggestions.
     let list = call(&ctx, "list_apps", json!({})).await.unwrap();
@@ -324,7 +390,7 @@ async fn app_tools_work_end_to_end_by_name() {
     let logs = call(
         &ctx,
         "paas_get_logs",
-        json!({ "app": "web-shop", "lines": 5 }),
+        json!({ "app": "web-shop", "lines": 5.0 }),
     )
     .await
     .unwrap();
@@ -374,6 +440,30 @@ async fn deploy_directory_uploads_the_folder() {
     assert_eq!(out.structured["uploadedFiles"], 2);
     let app = wait_running(&ctx, "local-app").await;
     assert!(app["gitRepo"].as_str().unwrap().starts_with("upload://"));
+    // A .zip goes up as one archive part.
+    let zip = dir.path().join("site.zip");
+    let mut empty_zip = b"PK\x05\x06".to_vec();
+    empty_zip.extend([0u8; 18]);
+    std::fs::write(&zip, empty_zip).unwrap();
+    let out = call(
+        &ctx,
+        "deploy_directory",
+        json!({ "path": zip.to_string_lossy(), "name": "zipped" }),
+    )
+    .await
+    .expect("zip deploy");
+    assert_eq!(out.structured["name"], "zipped");
+    assert_eq!(out.structured["uploadedFiles"], 1);
+    let not_zip = dir.path().join("fake.zip");
+    std::fs::write(&not_zip, "hello").unwrap();
+    let bad = call(
+        &ctx,
+        "deploy_directory",
+        json!({ "path": not_zip.to_string_lossy(), "name": "bad-zip" }),
+    )
+    .await;
+    assert!(matches!(bad, Err(ToolError::Local(_))), "{bad:?}");
+
     let missing = call(
         &ctx,
         "deploy_directory",
@@ -463,5 +553,85 @@ async fn admin_tools_manage_agents_and_read_the_audit_log() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["agent:delete", "agent:rotate", "agent:create"]);
+    sb.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_retries_one_short_429_and_maps_faults() {
+    use paas_mcp::api::ApiError;
+    use paas_sandbox::{Fault, FaultKind};
+    let sb = sandbox().await;
+    let api = client(&sb, sb.admin_token());
+    let faults = sb.faults();
+    let list = || api.send(ApiRequest::get("/api/apps"));
+
+    // One 429 with a short Retry-After is waited out once, transparently.
+    faults.inject(
+        Fault::new(
+            FaultKind::TooManyRequests {
+                retry_after_secs: 1,
+            },
+            1,
+        )
+        .on("/api/apps"),
+    );
+    list().await.expect("retried after the 429");
+    assert_eq!(faults.pending(), 0);
+
+    // Two in a row: only one retry, then the 429 reaches the caller.
+    faults.inject(
+        Fault::new(
+            FaultKind::TooManyRequests {
+                retry_after_secs: 1,
+            },
+            2,
+        )
+        .on("/api/apps"),
+    );
+    assert!(matches!(list().await, Err(ApiError::RateLimited { .. })));
+    assert_eq!(faults.pending(), 0);
+
+    // A Retry-After beyond the bound is not waited for at all.
+    faults.inject(
+        Fault::new(
+            FaultKind::TooManyRequests {
+                retry_after_secs: 60,
+            },
+            2,
+        )
+        .on("/api/apps"),
+    );
+    match list().await {
+        Err(ApiError::RateLimited { retry_after, .. }) => {
+            assert_eq!(retry_after, Duration::from_secs(60))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        faults.pending(),
+        1,
+        "a long Retry-After must not be retried"
+    );
+    faults.clear();
+
+    faults.inject(Fault::new(FaultKind::Status(503), 1).on("/api/apps"));
+    assert!(matches!(
+        list().await,
+        Err(ApiError::Status { status: 503, .. })
+    ));
+    faults.inject(Fault::new(FaultKind::MalformedJson, 1).on("/api/apps"));
+    assert!(matches!(list().await, Err(ApiError::Malformed { .. })));
+    faults.inject(Fault::new(FaultKind::DropConnection, 1).on("/api/apps"));
+    assert!(matches!(list().await, Err(ApiError::Unreachable { .. })));
+
+    // 401 is never retried: a wrong token costs exactly one request.
+    let wrong = client(&sb, "not-the-token");
+    faults.inject(Fault::new(FaultKind::Latency(Duration::from_millis(1)), 2).on("/api/apps"));
+    assert!(matches!(
+        wrong.send(ApiRequest::get("/api/apps")).await,
+        Err(ApiError::Unauthorized)
+    ));
+    assert_eq!(faults.pending(), 1, "the 401 was retried");
+    faults.clear();
     sb.shutdown().await;
 }

@@ -73,6 +73,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Stop a running app's container (a compose service stops its whole group). Nothing is deleted; start_app brings it back.",
         idempotent: true,
+        output_schema: Some(schema::<AppStatusOutput>),
         ..def(
             "stop_app",
             "Stop app",
@@ -88,6 +89,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Start a stopped app's container.",
         idempotent: true,
+        output_schema: Some(schema::<AppStatusOutput>),
         ..def(
             "start_app",
             "Start app",
@@ -102,6 +104,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Restart an app: stop its container, then start it again (brief downtime). Use redeploy to rebuild from source instead.",
+        output_schema: Some(schema::<AppStatusOutput>),
         ..def(
             "restart_app",
             "Restart app",
@@ -146,6 +149,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Delete an app for good: its container, deployments, cron jobs, analytics and logs (a compose service deletes its whole group). Cannot be undone.",
         idempotent: true,
+        output_schema: Some(schema::<AppStatusOutput>),
         ..def(
             "delete_app",
             "Delete app",
@@ -300,7 +304,7 @@ pub struct UpdateAppArgs {
     /// CPU limit such as "0.5" or "2"; empty string = unlimited.
     #[serde(default)]
     pub cpus: Option<String>,
-    /// Volumes, replacing the current list: "name:/container/path" or "/host/path:/container/path[:ro]".
+    /// Volumes, replacing the current list: "name:/container/path" or "/host/path:/container/path", optionally ending in ":ro" for read-only.
     #[serde(default)]
     pub volumes: Option<Vec<String>>,
     /// HTTP health-check path such as "/healthz"; empty string = TCP check.
@@ -315,7 +319,7 @@ pub struct UpdateAppArgs {
     /// Dockerfile path relative to the root dir (dockerfile builds).
     #[serde(default)]
     pub dockerfile_path: Option<String>,
-    /// Env vars to add or overwrite (KEY -> value). Other env vars are kept.
+    /// Env vars to add or overwrite (KEY -> value). Other env vars are kept; a value of "***" keeps the current secret value.
     #[serde(default)]
     pub env: Option<BTreeMap<String, String>>,
     /// Env var names to remove.
@@ -324,6 +328,18 @@ pub struct UpdateAppArgs {
     /// Env var names whose values are secret (masked in every answer); added to the current list.
     #[serde(default)]
     pub secret_keys: Option<Vec<String>>,
+}
+
+/// Output of the lifecycle tools (stop, start, restart, delete).
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct AppStatusOutput {
+    /// App id.
+    id: String,
+    /// App name.
+    name: String,
+    /// Status after the call: running, stopped or deleted.
+    status: String,
 }
 
 /// Output of list_apps.
@@ -351,7 +367,7 @@ pub struct AppSummary {
     url: Option<String>,
     /// Custom domains.
     domains: Option<Vec<String>>,
-    /// Git repository (upload://<id> for uploaded sources).
+    /// Git repository ("upload://ID" for uploaded sources).
     git_repo: Option<String>,
     /// Git branch.
     branch: Option<String>,
@@ -597,6 +613,10 @@ pub(crate) fn update_body(
             .cloned()
             .unwrap_or_default();
         for (k, v) in args.env.iter().flatten() {
+            // "***" is how answers show a secret: sending it back means "keep the value".
+            if v == mask::MASK && env.contains_key(k) {
+                continue;
+            }
             env.insert(k.clone(), Value::from(v.clone()));
         }
         for k in args.remove_env.iter().flatten() {

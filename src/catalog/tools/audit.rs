@@ -26,7 +26,7 @@ pub const TOOLS: &[ToolDef] = &[ToolDef {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AuditArgs {
     /// Number of newest entries to read, 1-500 (default 50).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_count")]
     pub limit: Option<u32>,
     /// Only entries by this actor id ("admin" or an agent id from list_agents).
     #[serde(default)]

@@ -143,7 +143,7 @@ pub struct ReadTableArgs {
     /// Table name.
     pub table: String,
     /// Rows per page, 1-1000 (default 50).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_count")]
     pub limit: Option<u32>,
     /// Rows to skip (default 0).
     #[serde(default)]

@@ -286,7 +286,7 @@ pub struct DeployArgs {
     /// CPU limit such as "0.5" (default unlimited).
     #[serde(default)]
     pub cpus: Option<String>,
-    /// Volumes: "name:/container/path" or "/host/path:/container/path[:ro]".
+    /// Volumes: "name:/container/path" or "/host/path:/container/path", optionally ending in ":ro" for read-only.
     #[serde(default)]
     pub volumes: Option<Vec<String>>,
     /// HTTP health-check path such as "/healthz" (default: TCP check).
@@ -500,7 +500,7 @@ pub struct ListDeploymentsArgs {
     #[serde(default)]
     pub app: Option<String>,
     /// Maximum number of deployments to return (default 20, max 100).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_count")]
     pub limit: Option<u32>,
 }
 
@@ -576,14 +576,14 @@ fn deployed(requested: Option<&str>, app: &Value) -> ToolOutput {
     }
     text.push_str(". Follow progress with get_app or build_logs.");
     output(
-        json!({
+        super::drop_nulls(json!({
             "id": str_field(app, "id"),
             "name": name,
             "requestedName": requested,
             "renamed": renamed,
             "status": str_field(app, "status"),
             "url": app.get("url").cloned().unwrap_or(Value::Null),
-        }),
+        })),
         text,
     )
 }

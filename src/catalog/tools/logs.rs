@@ -51,7 +51,7 @@ pub struct ReadLogsArgs {
     /// App name or id.
     pub app: String,
     /// Number of most recent lines to return (default 200, max 2000).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_count")]
     pub lines: Option<u32>,
 }
 
@@ -64,7 +64,7 @@ pub struct BuildLogsArgs {
     #[serde(default)]
     pub deployment_id: Option<String>,
     /// Number of last lines to return (default 200, max 2000).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lenient_count")]
     pub lines: Option<u32>,
 }
 

@@ -1,11 +1,16 @@
 //! The tool declarations, one file per toolset, and the small helpers they share.
 //!
-//! A tool is a [`ToolDef`] literal built with [`def`] plus struct-update for what differs
+//! A tool is a [`ToolDef`] literal built with `def` plus struct-update for what differs
 //! from the defaults; its handler is an `async fn(&ToolContext, Args)` wrapped by
-//! [`handler!`] into the catalogue's plain function-pointer type. Input schemas come from
+//! `handler!` into the catalogue's plain function-pointer type. Input schemas come from
 //! the typed argument structs through [`schema`], so the field doc comments are exactly
 //! what the model reads.
 
+// Field docs are written for the model (they become schema descriptions), not for rustdoc:
+// URLs in examples stay bare.
+#![allow(rustdoc::bare_urls)]
+
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -283,6 +288,41 @@ pub(crate) fn put_opt<T: serde::Serialize>(
     {
         body.insert(key.to_owned(), v);
     }
+}
+
+/// Remove top-level `null` members: optional output fields are absent, never `null`, so
+/// the structured content always matches its output schema.
+pub(crate) fn drop_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            Value::Object(map.into_iter().filter(|(_, v)| !v.is_null()).collect())
+        }
+        other => other,
+    }
+}
+
+/// Lenient count argument: accepts `50`, `50.0` (clients that only know "number", like the
+/// Go server's schema) and `"50"`; zero or negative means "use the default".
+pub(crate) fn lenient_count<'de, D>(de: D) -> Result<Option<u32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    let v = Option::<Value>::deserialize(de)?;
+    let n = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
+        Some(Value::String(s)) => s.trim().parse::<f64>().map_err(|_| {
+            D::Error::custom(format!("expected a number of lines/items, got {s:?}"))
+        })?,
+        Some(other) => {
+            return Err(D::Error::custom(format!("expected a number, got {other}")));
+        }
+    };
+    if !n.is_finite() || n < 1.0 {
+        return Ok(None);
+    }
+    Ok(Some(n.min(f64::from(u32::MAX)) as u32))
 }
 
 /// Validate a name against the server's app-name rule (spec §7) before sending.

@@ -269,17 +269,21 @@ async fn rename_project(
 ) -> Result<ToolOutput, ToolError> {
     check_name("project", &args.name)?;
     let p = resolve(ctx, Kind::Project, &args.project).await?;
-    let description = args
-        .description
-        .clone()
-        .unwrap_or_else(|| str_field(&p.listed, "description").to_owned());
-    let renamed = post(
-        ctx,
-        "/api/projects/rename",
-        json!({ "id": p.id, "name": args.name, "description": description }),
-    )
-    .await
-    .map_err(|e| not_found_hint(Kind::Project, &args.project, e))?;
+    // Keep the description unless asked to change it; when the project could not be
+    // listed (no apps:read) the field is left out rather than sent empty.
+    let mut body = json!({ "id": p.id, "name": args.name });
+    let description = args.description.clone().or_else(|| {
+        p.listed
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
+    if let (Some(d), Some(obj)) = (description, body.as_object_mut()) {
+        obj.insert("description".to_owned(), Value::from(d));
+    }
+    let renamed = post(ctx, "/api/projects/rename", body)
+        .await
+        .map_err(|e| not_found_hint(Kind::Project, &args.project, e))?;
     Ok(output(
         project(&renamed, PROJECT_SUMMARY),
         format!(
@@ -362,6 +366,9 @@ async fn update_project_config(
             .cloned()
             .unwrap_or_default();
         for (k, v) in env {
+            if v == mask::MASK && merged.contains_key(k) {
+                continue;
+            }
             merged.insert(k.clone(), Value::from(v.clone()));
         }
         for (k, v) in &merged {

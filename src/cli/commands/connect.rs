@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use super::Global;
 use crate::api::{ApiError, ApiRequest, Client, ClientOptions, Token};
 use crate::catalog::{Grant, Profile};
-use crate::cli::agent_hint::orphan_agent_hint;
+use crate::cli::agent_hint::{delete_agent_commands, orphan_agent_hint};
 use crate::cli::browser::{self, CallbackServer, CodeDelivery};
 use crate::cli::discover::{self, Discovered};
 use crate::cli::scopes_view::{matching_profile, scopes_line};
@@ -54,7 +54,7 @@ pub struct Args {
     pub token_stdin: bool,
 
     /// Create the agent from the terminal with the admin token (asked for, or read from
-    /// stdin; used once, never stored).
+    /// stdin or PAAS_ADMIN_TOKEN; used once, never stored).
     #[arg(long)]
     pub legacy: bool,
 
@@ -211,15 +211,25 @@ async fn check_and_save(paths: &Paths, context: &str, acquired: &Acquired) -> an
         store.kind(),
         fallback,
     );
-    if let Some(previous) = previous
-        && previous.url != acquired.api.trim_end_matches('/')
-    {
-        println!(
-            "\nNote: this replaced context {context:?}, which pointed at {}. Its agent{} still \
-             exists on that server.",
-            previous.url,
-            previous.name.map(|n| format!(" {n:?}")).unwrap_or_default()
-        );
+    // The agent behind the replaced token keeps a live token on its server: say so.
+    if let Some(previous) = previous {
+        let same_agent = previous.url == acquired.api.trim_end_matches('/')
+            && previous.agent_id.is_some()
+            && previous.agent_id == acquired.agent_id;
+        if !same_agent {
+            let agent = previous
+                .name
+                .as_deref()
+                .map(|n| format!(" {n:?}"))
+                .unwrap_or_default();
+            println!(
+                "\nNote: this replaced the previous connection of context {context:?} ({}). Its \
+                 agent{agent} still exists there; if you no longer need it, delete it with the \
+                 admin token:\n{}",
+                previous.url,
+                delete_agent_commands(&previous.url, previous.agent_id.as_deref())
+            );
+        }
     }
     Ok(())
 }
@@ -309,6 +319,7 @@ struct Exchanged {
 }
 
 async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
+    let mut interrupt = browser::Interrupt::new().context("could not listen for Ctrl-C")?;
     let state = browser::new_state();
     let (tx, mut rx) = mpsc::channel::<CodeDelivery>(4);
     let server = CallbackServer::start(state.clone(), tx.clone())
@@ -334,7 +345,16 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
             eprintln!("warning: could not open browser: {e}");
         }
         println!("If the browser does not open, visit:\n\n  {link}\n");
-        drop(tx);
+        if std::io::stdin().is_terminal() {
+            // Same fallback as --no-browser when the link was opened on another machine.
+            println!(
+                "If the browser ends on an error page (it runs on another machine), paste the \
+                 address it shows here."
+            );
+            browser::spawn_paste_reader(state.clone(), tx);
+        } else {
+            drop(tx);
+        }
     }
     println!("Waiting for authorization in the browser...");
     std::io::stdout().flush()?;
@@ -342,11 +362,13 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
     let timeout = Duration::from_secs(args.timeout);
     let deadline = tokio::time::sleep(timeout);
     tokio::pin!(deadline);
+    let mut open = true;
     let outcome = loop {
         tokio::select! {
-            delivery = rx.recv() => {
+            delivery = rx.recv(), if open => {
                 let Some(delivery) = delivery else {
-                    // Only the paste reader hung up (stdin closed); the callback still works.
+                    // Every sender is gone; only the deadline or Ctrl-C can end the wait.
+                    open = false;
                     continue;
                 };
                 let result = exchange(&found.api, &state, &delivery.code).await;
@@ -362,7 +384,7 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
                     orphan_agent_hint(&found.api, None)
                 ));
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupt.recv() => {
                 break Err(anyhow!(
                     "connect aborted; nothing was saved.\n{}",
                     orphan_agent_hint(&found.api, None)
@@ -511,18 +533,21 @@ async fn legacy(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
     })
 }
 
+/// The admin token for `--legacy`: `PAAS_ADMIN_TOKEN` when set (it only counts together
+/// with `--legacy`, unlike upstream where it silently switched modes), else a hidden prompt
+/// on a terminal, else one line of stdin.
 fn read_admin_token(interactive: bool) -> anyhow::Result<Token> {
-    let raw = if interactive {
+    let raw = if let Ok(from_env) = std::env::var("PAAS_ADMIN_TOKEN")
+        && !from_env.trim().is_empty()
+    {
+        from_env
+    } else if interactive {
         println!("Paste your admin token (from ./server token on the VPS). It is not saved.");
         print!("Admin token: ");
         std::io::stdout().flush()?;
         console::Term::stdout()
             .read_secure_line()
             .context("could not read the admin token")?
-    } else if let Ok(from_env) = std::env::var("PAAS_ADMIN_TOKEN")
-        && !from_env.trim().is_empty()
-    {
-        from_env
     } else {
         let mut line = String::new();
         std::io::stdin()

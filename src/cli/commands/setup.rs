@@ -38,7 +38,9 @@ pub struct Args {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Remove our entry instead of adding it (other servers are left alone).
+    /// Remove our entry instead of adding it: the one named --name; for another --context its
+    /// better-paas-<context> entry; else every entry that runs `paas mcp`. Other servers are
+    /// left alone.
     #[arg(long)]
     pub remove: bool,
 
@@ -101,7 +103,14 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     };
 
     let mut plan = if args.remove {
-        editors::plan_remove(&loc, &clients, &[scope], name.as_deref())
+        // Another context removes only its own entry; the default context removes every
+        // paas entry (including ones the Go CLI or an older setup wrote under other names).
+        let only = name.or_else(|| {
+            context
+                .filter(|c| !c.is_empty() && *c != "default")
+                .map(|c| editors::default_name(Some(c)))
+        });
+        editors::plan_remove(&loc, &clients, &[scope], only.as_deref())
     } else {
         let launch = match &args.http {
             Some(url) => Launch::Http {

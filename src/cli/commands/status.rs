@@ -194,8 +194,24 @@ fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>) {
         report.tools_available.len(),
         report.tools_hidden.len()
     );
+    // Grouped by what would unlock them: one line per missing scope, not one per tool.
+    let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for hidden in &report.tools_hidden {
-        println!("  hidden {:<22} {}", hidden.name, hidden.reason);
+        groups.entry(&hidden.reason).or_default().push(&hidden.name);
+    }
+    for (reason, names) in groups {
+        let shown: Vec<&str> = names.iter().take(5).copied().collect();
+        let more = names.len().saturating_sub(shown.len());
+        let tail = if more > 0 {
+            format!(", +{more} more")
+        } else {
+            String::new()
+        };
+        println!(
+            "  {} hidden, {reason}: {}{tail}",
+            names.len(),
+            shown.join(", ")
+        );
     }
     println!();
     if let Some(note) = apps_note {

@@ -2,6 +2,7 @@
 
 /// Why the sandbox could not do what its handle was asked to.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SandboxError {
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source} (pick another --port or free that one)")]

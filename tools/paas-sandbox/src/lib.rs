@@ -4,6 +4,20 @@
 //! Public surface used by the `paas` binary and by every test:
 //! [`Sandbox::start`] → a running server on a real socket; [`run_foreground`] for
 //! `paas sandbox`.
+//!
+//! What the sandbox adds on top of upstream, all outside upstream's namespace or behaviour:
+//! - `GET /connect/agent?state=…&port=…`: the dashboard page of the browser connect flow
+//!   (upstream serves it from the Next.js UI). The manifest's `uiUrl` therefore defaults to
+//!   the sandbox's own URL ([`SandboxOptions::ui_url`] overrides it).
+//! - `/__sandbox/faults` when [`SandboxOptions::fault_route`] is set: admin token only;
+//!   `POST {"kind": "latency"|"status"|"tooManyRequests"|"drop"|"malformedJson", "ms": 100,
+//!   "status": 503, "retryAfter": 2, "pathPrefix": "/api/apps", "count": 1}` injects,
+//!   `DELETE` clears, `GET` reports `{"pending": n}`. The same faults are available as
+//!   [`Sandbox::faults`].
+//! - A deploy whose git repo or image contains `fail` ends `failed`, so failure paths can be
+//!   exercised; everything else builds successfully after [`SandboxOptions::build_time`].
+//! - The outside world (GitHub, Cloudflare, S3, SSH, cloud providers, Slack) is never
+//!   contacted: routes answer as upstream does when it is not configured or unreachable.
 
 // Handlers return ready-made HTTP responses as their error type; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
@@ -39,7 +53,7 @@ pub use faults::{Fault, FaultKind, Faults};
 use state::{Db, Inner};
 
 /// How to start a sandbox.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SandboxOptions {
     /// Bind address; port 0 picks a free port. Default `127.0.0.1:0`.
     pub addr: SocketAddr,
@@ -61,6 +75,26 @@ pub struct SandboxOptions {
     pub rate_limit: bool,
     /// Honour `X-Forwarded-For` / `X-Real-IP` like upstream's `TRUST_PROXY=true`.
     pub trust_proxy: bool,
+}
+
+/// Redacts the admin token: options may end up in logs.
+impl std::fmt::Debug for SandboxOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxOptions")
+            .field("addr", &self.addr)
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "(redacted)"),
+            )
+            .field("state_file", &self.state_file)
+            .field("seed", &self.seed)
+            .field("build_time", &self.build_time)
+            .field("fault_route", &self.fault_route)
+            .field("ui_url", &self.ui_url)
+            .field("rate_limit", &self.rate_limit)
+            .field("trust_proxy", &self.trust_proxy)
+            .finish()
+    }
 }
 
 impl Default for SandboxOptions {

@@ -571,8 +571,8 @@ fn deployed(requested: Option<&str>, app: &Value) -> ToolOutput {
     }
     if renamed {
         text.push_str(&format!(
-            ". Note: the name \"{}\" was taken, so the server named the app \"{name}\"",
-            requested.unwrap_or_default()
+            ". Note: the name \"{req}\" was taken, so the server named this NEW app \"{name}\" (to rebuild the existing \"{req}\" instead, use redeploy; delete_app removes a duplicate)",
+            req = requested.unwrap_or_default()
         ));
     }
     text.push_str(". Follow progress with get_app or build_logs.");

@@ -184,18 +184,28 @@ pub struct ToolContext {
 }
 
 /// What `paas_status` reports; the `mcp` layer keeps it current after every probe.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusSnapshot {
+    /// The PaaS API URL this server talks to.
     pub url: String,
+    /// The named config context in use.
     pub context: String,
+    /// The agent's name, when known from the config.
     pub agent_name: Option<String>,
+    /// The agent's id, when known from the config.
     pub agent_id: Option<String>,
+    /// The profile the agent was created with (observer, deployer, operator), if known.
     pub profile: Option<String>,
+    /// Where the token came from (environment, keychain, config file).
     pub token_source: String,
+    /// The PaaS answered and accepted the token at the last probe.
     pub connected: bool,
+    /// The token is the admin token.
     pub admin_token: bool,
+    /// Scopes observed by the last probe.
     pub observed_scopes: Vec<Scope>,
+    /// Tools currently offered.
     pub tools_available: Vec<String>,
     /// Hidden tool name → what would unlock it (e.g. `"scope apps:delete"`).
     pub tools_hidden: Vec<HiddenTool>,
@@ -203,10 +213,12 @@ pub struct StatusSnapshot {
     pub problem: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HiddenTool {
+    /// Tool name.
     pub name: String,
+    /// What would unlock it.
     pub reason: String,
 }
 

@@ -13,9 +13,11 @@
 //!   before the handler).
 //! - HEAD answers carry no body, so a 403 there is decided on the status alone.
 //!
-//! Decisions are **fail closed**: a scope is reported only when a 405 (or a 403 naming a
-//! *later* scope of the same guard) was observed. 401 means the token was rejected; any
-//! other answer is an error, never a guess.
+//! Decisions are **fail closed**: a scope is reported only when an answer from past its
+//! guard was observed — 405 (or 2xx from a lenient handler), or a 403 naming a *later*
+//! scope of the same guard. A 404 (route missing on this server version) counts as absent.
+//! 401 means the token was rejected, 429 is reported as such; anything else (5xx from a
+//! proxy, …) is an error, never a guess.
 //!
 //! Two scopes need a note:
 //!
@@ -232,7 +234,15 @@ fn grant_from(seen: &std::collections::BTreeMap<Scope, Seen>) -> Grant {
 fn classify(probe: &Probe, answer: Result<Answer, ApiError>) -> Result<Seen, ProbeError> {
     let answer = answer.map_err(ProbeError::Api)?;
     match answer.status {
-        405 => Ok(Seen::Present),
+        // Past the guard: the handler refused the method (405), or a lenient server let the
+        // read-only method through (2xx). Both prove the guard passed. (A 400 is not taken
+        // as proof: a proxy in front of the PaaS can send one.)
+        405 | 200..=299 => Ok(Seen::Present),
+        // The route does not exist on this server version: nothing observed, so absent.
+        404 => {
+            tracing::warn!(probe = %probe, "scope probe route not found; treating the scope as absent");
+            Ok(Seen::Absent)
+        }
         403 => {
             // HEAD answers have no body: a 403 is "absent". With a body, a 403 naming a
             // scope checked *after* ours proves ours passed.
@@ -342,9 +352,15 @@ mod tests {
             classify(p, ans(401, Some("Unauthorized"))),
             Err(ProbeError::Unauthorized)
         ));
+        assert_eq!(classify(p, ans(200, None)).unwrap(), Seen::Present);
+        assert_eq!(classify(p, ans(404, None)).unwrap(), Seen::Absent);
         assert!(matches!(
-            classify(p, ans(200, None)),
-            Err(ProbeError::Unexpected { status: 200, .. })
+            classify(p, ans(400, None)),
+            Err(ProbeError::Unexpected { status: 400, .. })
+        ));
+        assert!(matches!(
+            classify(p, ans(502, None)),
+            Err(ProbeError::Unexpected { status: 502, .. })
         ));
         assert!(matches!(
             classify(p, ans(500, None)),

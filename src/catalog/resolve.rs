@@ -4,8 +4,8 @@
 //!
 //! Resolving a name needs the list route, which needs `apps:read`. A token without it (e.g.
 //! `logs:read` only, or `apps:write` only) still gets every tool its scopes allow: the value
-//! is then passed through as an id and the server's 404 becomes a not-found error that says
-//! names need `apps:read`.
+//! is then passed through as an id, and the server's 404 becomes the same not-found error
+//! (without suggestions, since nothing could be listed).
 
 use serde_json::Value;
 

@@ -9,6 +9,8 @@ use toml_edit::DocumentMut;
 
 use super::client::{Format, MANAGED_KEYS};
 
+const BOM: char = '\u{feff}';
+
 /// What to do with the servers listed in one file.
 pub enum Op<'a> {
     /// Add or update the entry `name`.
@@ -23,6 +25,10 @@ pub enum Op<'a> {
 /// Apply `op` to `text` (empty for a missing file). Returns the new text, equal to the old
 /// one when nothing changed. `Err` explains why the file cannot be edited safely.
 pub fn edit(format: Format, text: &str, servers_key: &str, op: &Op<'_>) -> Result<String, String> {
+    // A UTF-8 byte order mark (Windows editors) is kept as it was, outside the parse.
+    if let Some(rest) = text.strip_prefix(BOM) {
+        return edit(format, rest, servers_key, op).map(|out| format!("{BOM}{out}"));
+    }
     let out = match format {
         Format::Json | Format::JsonComments | Format::Jsonc => {
             edit_json(format, text, servers_key, op)?
@@ -112,6 +118,7 @@ pub fn entries(
     text: &str,
     servers_key: &str,
 ) -> Result<Vec<(String, Value)>, String> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
     match format {
         Format::Json | Format::JsonComments | Format::Jsonc => {
             let root = parse_json(format, text)?;
@@ -461,6 +468,27 @@ mod tests {
         );
         assert!(verify(Format::Json, before, r#"{"a": 1}"#, "mcpServers", &remove).is_ok());
         assert!(verify(Format::Json, before, before, "mcpServers", &remove).is_err());
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_kept() {
+        let e = entry();
+        let op = Op::Upsert {
+            name: "better-paas",
+            entry: &e,
+        };
+        let before = "\u{feff}{\"mcpServers\": {}}\n";
+        let after = edit(Format::Json, before, "mcpServers", &op).expect("edit");
+        assert!(
+            after.starts_with('\u{feff}') && after.contains("better-paas"),
+            "{after:?}"
+        );
+        assert_eq!(
+            entries(Format::Json, &after, "mcpServers")
+                .expect("entries")
+                .len(),
+            1
+        );
     }
 
     #[test]

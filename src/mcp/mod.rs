@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use filter::{Filter, FilterError};
 pub use server::PaasServer;
-pub use state::{ServerConfig, Shared};
+pub use state::{ServerSettings, Shared};
 
 /// Why serving stopped with an error.
 #[derive(Debug, thiserror::Error)]

@@ -27,7 +27,7 @@ const STARTUP_PROBE_BUDGET: Duration = Duration::from_secs(4);
 
 /// Everything `paas mcp` decided before serving.
 #[derive(Clone, Debug)]
-pub struct ServerConfig {
+pub struct ServerSettings {
     /// Resolved credentials, or why there are none (the message says what to run).
     pub credentials: Result<Credentials, String>,
     pub filter: Filter,
@@ -49,7 +49,7 @@ enum Notifier {
 
 /// The shared server state. Cheap to reach through `Arc`.
 pub struct Shared {
-    config: ServerConfig,
+    settings: ServerSettings,
     /// Handler context; the API client is fixed for the server's lifetime.
     context: ToolContext,
     /// The PaaS client exists only when credentials resolved and the URL parsed.
@@ -79,13 +79,13 @@ impl Shared {
     /// Build the state; does no I/O (see [`Shared::startup_probe`]).
     ///
     /// Fails only when no HTTP client can be built at all (TLS backend unavailable).
-    pub fn new(config: ServerConfig) -> Result<Arc<Self>, api::ApiError> {
+    pub fn new(settings: ServerSettings) -> Result<Arc<Self>, api::ApiError> {
         let status = Arc::new(RwLock::new(StatusSnapshot::default()));
-        let (client, fatal) = match &config.credentials {
+        let (client, fatal) = match &settings.credentials {
             Ok(creds) => match api::Client::new(
                 &creds.url,
                 Some(creds.token.clone()),
-                config.client_options.clone(),
+                settings.client_options.clone(),
             ) {
                 Ok(client) => (Some(client), None),
                 Err(e) => (
@@ -102,7 +102,7 @@ impl Shared {
         // used (only `paas_status` is served).
         let handler_client = match &client {
             Some(client) => client.clone(),
-            None => api::Client::new("http://127.0.0.1:9", None, config.client_options.clone())?,
+            None => api::Client::new("http://127.0.0.1:9", None, settings.client_options.clone())?,
         };
         let shared = Shared {
             context: ToolContext {
@@ -117,7 +117,7 @@ impl Shared {
             ready: tokio::sync::watch::Sender::new(false),
             rejected: AtomicBool::new(false),
             fatal,
-            config,
+            settings,
         };
         let problem = shared.fatal.clone();
         shared.apply_selection(None, false, problem);
@@ -216,7 +216,7 @@ impl Shared {
         }
         loop {
             tokio::select! {
-                () = tokio::time::sleep(self.config.reprobe_every) => {}
+                () = tokio::time::sleep(self.settings.reprobe_every) => {}
                 () = self.reprobe.notified() => {}
             }
             if self.is_rejected() {
@@ -253,10 +253,10 @@ impl Shared {
 
     /// Record an observation; with `announce`, push `tools/list_changed` if the set changed.
     async fn apply(&self, observation: Observation, announce: bool) {
-        let Ok(creds) = &self.config.credentials else {
+        let Ok(creds) = &self.settings.credentials else {
             return;
         };
-        let cache_path = cache::path_for(&self.config.cache_dir, &creds.url, &creds.token);
+        let cache_path = cache::path_for(&self.settings.cache_dir, &creds.url, &creds.token);
         let (grant, connected, problem) = match observation {
             Observation::Granted(grant) => {
                 cache::store(&cache_path, &creds.url, &grant);
@@ -298,7 +298,7 @@ impl Shared {
             },
         };
         let (grant, problem) = match grant {
-            Some(grant) if grant.admin && !self.config.allow_admin_token => {
+            Some(grant) if grant.admin && !self.settings.allow_admin_token => {
                 (None, Some(ADMIN_REFUSED.to_owned()).or(problem))
             }
             other => (other, problem),
@@ -316,7 +316,7 @@ impl Shared {
         connected: bool,
         problem: Option<String>,
     ) -> bool {
-        let selection = Selection::compute(grant, &self.config.filter);
+        let selection = Selection::compute(grant, &self.settings.filter);
         let names = selection.names();
         let changed = {
             let mut current = match self.selection.write() {
@@ -331,43 +331,16 @@ impl Shared {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
+        let creds = self.settings.credentials.as_ref().ok();
         *status = StatusSnapshot {
-            url: self
-                .config
-                .credentials
-                .as_ref()
-                .map(|c| c.url.clone())
-                .unwrap_or_default(),
-            context: self
-                .config
-                .credentials
-                .as_ref()
-                .map(|c| c.context.clone())
-                .unwrap_or_default(),
-            agent_name: self
-                .config
-                .credentials
-                .as_ref()
-                .ok()
-                .and_then(|c| c.agent_name.clone()),
-            agent_id: self
-                .config
-                .credentials
-                .as_ref()
-                .ok()
-                .and_then(|c| c.agent_id.clone()),
-            profile: self
-                .config
-                .credentials
-                .as_ref()
-                .ok()
-                .and_then(|c| c.profile.clone()),
-            token_source: self
-                .config
-                .credentials
-                .as_ref()
+            url: creds.map(|c| c.url.clone()).unwrap_or_default(),
+            context: creds.map(|c| c.context.clone()).unwrap_or_default(),
+            agent_name: creds.and_then(|c| c.agent_name.clone()),
+            agent_id: creds.and_then(|c| c.agent_id.clone()),
+            profile: creds.and_then(|c| c.profile.clone()),
+            token_source: creds
                 .map(|c| c.source.as_str().to_owned())
-                .unwrap_or_else(|_| "none".to_owned()),
+                .unwrap_or_else(|| "none".to_owned()),
             connected,
             admin_token: grant.is_some_and(|g| g.admin),
             observed_scopes: grant

@@ -263,3 +263,63 @@ fn tool_definitions_snapshot() {
         insta::assert_json_snapshot!(format!("tool_{}", tool.name), def);
     }
 }
+
+/// Routes an agent token can reach that deliberately have no tool of their own.
+const NOT_TOOLS: &[(&str, &str)] = &[
+    (
+        "/api/backups/download",
+        "the archive contains the admin token and the encryption key",
+    ),
+    (
+        "/api/auth/ws-ticket",
+        "only for WebSockets (terminals and live streams are not tools)",
+    ),
+    (
+        "/api/projects/services/deploy",
+        "deploy with the project argument",
+    ),
+    (
+        "/api/projects/services/deploy/upload",
+        "deploy_directory with the project argument",
+    ),
+];
+
+/// Coverage against the sandbox's route table (which mirrors upstream routes.go): every
+/// HTTP route an agent token can use has a tool (or a stated reason not to), and each tool
+/// requires at least the scopes its route checks.
+#[test]
+fn every_agent_route_has_a_tool_with_at_least_its_guard() {
+    use paas_sandbox::routes::{Guard as RouteGuard, ROUTES};
+    for route in ROUTES {
+        let groups: Vec<Vec<&str>> = match route.guard {
+            RouteGuard::All(scopes) => scopes.iter().map(|s| vec![*s]).collect(),
+            RouteGuard::Any(scopes) => vec![scopes.to_vec()],
+            RouteGuard::Token => Vec::new(),
+            RouteGuard::Public | RouteGuard::Admin => continue,
+        };
+        if route.path.starts_with("/ws/") || NOT_TOOLS.iter().any(|(p, _)| *p == route.path) {
+            continue;
+        }
+        let tools: Vec<_> = catalog::all()
+            .iter()
+            .filter(|t| t.route.path == route.path)
+            .collect();
+        assert!(!tools.is_empty(), "no tool for agent route {}", route.path);
+        for tool in tools {
+            let Guard::Scopes(tool_groups) = tool.guard else {
+                panic!("{} guards an agent route with the admin gate", tool.name)
+            };
+            for group in &groups {
+                let covered = tool_groups.iter().any(|tg| {
+                    let tg: Vec<&str> = tg.iter().map(|s| s.as_str()).collect();
+                    tg.iter().all(|s| group.contains(s))
+                });
+                assert!(
+                    covered,
+                    "{} does not require {group:?} of {}",
+                    tool.name, route.path
+                );
+            }
+        }
+    }
+}

@@ -176,6 +176,19 @@ async fn calls_are_audited_as_the_agent_and_name_the_client() {
         seen.user_agents
     );
     client.cancel().await.ok();
+
+    // 2026-07-28 has no `initialize`: the client is named in each request's metadata.
+    let before = proxy.seen().user_agents.len();
+    let cmd = command(world.home.path(), Some(&proxy.url()), Some(&token), &[]);
+    let client = connect_with(cmd, ProtocolVersion::V_2026_07_28).await;
+    let apps = call(&client, "list_apps", json!({})).await;
+    assert!(!is_error(&apps), "{}", text(&apps));
+    let later = proxy.seen().user_agents.split_off(before);
+    assert!(
+        later.iter().any(|u| u == &ua),
+        "2026-07-28 call did not name the client; saw {later:?}"
+    );
+    client.cancel().await.ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -622,5 +635,25 @@ async fn a_lost_scope_names_the_profile_and_refreshes_the_tool_list() {
     let names = tool_names(&client).await;
     let status = text(&call(&client, "paas_status", json!({})).await);
     assert!(!names.contains("list_apps"), "{names:?}\n{status}");
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_file_supplies_the_token_without_an_argument() {
+    let world = World::start().await;
+    let (_, token) = world.agent("it-file", Profile::Observer.scopes()).await;
+    let file = world.home.path().join("token");
+    std::fs::write(&file, format!("{token}\n")).unwrap();
+    let file = file.display().to_string();
+    let client = connect(world.command(None, &["--token-file", &file])).await;
+    assert!(tool_names(&client).await.contains("list_apps"));
+    client.cancel().await.ok();
+
+    std::fs::write(world.home.path().join("empty"), "").unwrap();
+    let empty = world.home.path().join("empty").display().to_string();
+    let client = connect(world.command(None, &["--token-file", &empty])).await;
+    assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(status.contains("is empty"), "{status}");
     client.cancel().await.ok();
 }

@@ -231,8 +231,9 @@ async fn http_shuts_down_gracefully_on_ctrl_c() {
     let client = connect_http(&server.url, ProtocolVersion::V_2025_11_25).await;
     assert!(!tool_names(&client).await.is_empty());
     let pid = server.child.id().unwrap().to_string();
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &pid])
+    // The shell's builtin `kill`: no procps needed on the machine.
+    let killed = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -242,4 +243,44 @@ async fn http_shuts_down_gracefully_on_ctrl_c() {
         .unwrap();
     assert!(status.success(), "{status:?}");
     drop(client);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_generates_a_bearer_and_prints_it_once_on_stderr() {
+    let world = World::start().await;
+    let (_, token) = world.agent("it-http-gen", Profile::Observer.scopes()).await;
+    let mut child = world
+        .command(Some(&token), &["--http", "127.0.0.1:0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (mut url, mut bearer) = (None, None);
+    while url.is_none() || bearer.is_none() {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("banner within 30 s")
+            .unwrap()
+            .expect("banner before exit");
+        assert!(!line.contains(&token), "the PaaS token was printed");
+        if let Some(rest) = line.split("Streamable HTTP on ").nth(1) {
+            url = Some(rest.trim().to_owned());
+        }
+        if let Some(rest) = line.split("Authorization: Bearer ").nth(1) {
+            bearer = Some(rest.split('`').next().unwrap().trim().to_owned());
+        }
+    }
+    let (url, bearer) = (url.unwrap(), bearer.unwrap());
+    assert!(bearer.len() >= 32, "weak generated token");
+    let transport = StreamableHttpClientTransport::from_config(
+        StreamableHttpClientTransportConfig::with_uri(url).auth_header(bearer),
+    );
+    let client = Watcher::new(ProtocolVersion::V_2025_06_18)
+        .serve(transport)
+        .await
+        .expect("handshake with the generated bearer");
+    assert!(tool_names(&client).await.contains("list_apps"));
+    client.cancel().await.ok();
 }

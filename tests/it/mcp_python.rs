@@ -2,7 +2,8 @@
 //!
 //! Needs a Python with the `mcp` package: `.ci/run` creates `.venv` (`pip install mcp`) and
 //! sets `PAAS_TEST_PYTHON=.venv/bin/python`. Without it the test says so loudly and passes,
-//! so a developer without Python can still run the Rust suite.
+//! so a developer without Python can still run the Rust suite; with `PAAS_REQUIRE_EXTERNAL`
+//! set (CI) a missing Python is a failure.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -11,6 +12,11 @@ use std::process::Command;
 #[test]
 fn python_sdk_client_works_over_stdio_and_http() {
     let Some(python) = std::env::var_os("PAAS_TEST_PYTHON") else {
+        assert!(
+            std::env::var_os("PAAS_REQUIRE_EXTERNAL").is_none(),
+            "PAAS_REQUIRE_EXTERNAL is set but PAAS_TEST_PYTHON is not: the Python SDK e2e \
+             cannot be skipped in CI"
+        );
         eprintln!(
             "\n*** SKIPPED python_sdk_client_works_over_stdio_and_http: set PAAS_TEST_PYTHON to a \
              python with `pip install mcp` (.ci/run does) ***\n"

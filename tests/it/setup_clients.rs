@@ -19,7 +19,7 @@ use paas_sandbox::{Sandbox, SandboxOptions};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use crate::setup::{Env, TOKEN, assert_ok, stderr, stdout};
+use crate::setup::{Env, assert_ok, stderr, stdout};
 
 /// Upper bound so a wedged client fails the test instead of hanging CI (not a timing check).
 const HANG_GUARD: Duration = Duration::from_secs(120);
@@ -102,12 +102,20 @@ async fn run(env: &Env, program: &Path, args: &[&str]) -> std::process::Output {
 
 fn no_token_in(path: &Path, token: &str) {
     let text = std::fs::read_to_string(path).unwrap();
+    assert!(!token.is_empty());
     assert!(
         !text.contains(token),
         "token leaked into {}",
         path.display()
     );
-    assert!(!text.contains(TOKEN));
+}
+
+/// The agent token stored in the temp HOME.
+fn agent_token(env: &Env) -> String {
+    let cfg: Value =
+        serde_json::from_str(&std::fs::read_to_string(env.h(".paas/config.json")).unwrap())
+            .unwrap();
+    cfg["token"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -124,12 +132,7 @@ async fn claude_code_connects_to_the_server_setup_wrote() {
         serde_json::from_str(&std::fs::read_to_string(&cfg_path).unwrap()).unwrap();
     cfg["url"] = json!(proxy.url());
     std::fs::write(&cfg_path, cfg.to_string()).unwrap();
-    let token = {
-        let cfg: Value =
-            serde_json::from_str(&std::fs::read_to_string(env.h(".paas/config.json")).unwrap())
-                .unwrap();
-        cfg["token"].as_str().unwrap().to_owned()
-    };
+    let token = agent_token(&env);
 
     assert_ok(&env.paas(&["setup", "--client", "claude-code"]));
     no_token_in(&env.h(".claude.json"), &token);
@@ -192,8 +195,13 @@ struct AppServer {
 impl AppServer {
     async fn start(env: &Env, codex: &Path) -> AppServer {
         let mut cmd = tokio::process::Command::from(env.command(&codex.to_string_lossy()));
-        cmd.arg("app-server")
-            .env("PAAS_TOKEN_STORE", "file")
+        cmd.arg("app-server");
+        AppServer::start_with(cmd).await
+    }
+
+    /// Start from a prepared `codex app-server` command (extra environment set by the test).
+    async fn start_with(mut cmd: tokio::process::Command) -> AppServer {
+        cmd.env("PAAS_TOKEN_STORE", "file")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -258,7 +266,7 @@ async fn codex_lists_and_calls_our_tools_through_app_server() {
     };
     let (sandbox, env) = connected_env(&codex).await;
     assert_ok(&env.paas(&["setup", "--client", "codex"]));
-    no_token_in(&env.h(".codex/config.toml"), TOKEN);
+    no_token_in(&env.h(".codex/config.toml"), &agent_token(&env));
 
     // `codex mcp get` reads the entry as Codex understands it.
     let out = run(&env, &codex, &["mcp", "get", "better-paas", "--json"]).await;
@@ -347,4 +355,118 @@ async fn deploy_app(sandbox: &Sandbox) {
         "deploy: {}",
         res.text().await.unwrap_or_default()
     );
+}
+
+/// The bearer `paas mcp --http` requires; the clients read it from the environment.
+const HTTP_BEARER: &str = "setup-http-bearer-0123456789";
+
+/// `paas mcp --http 127.0.0.1:0` with the temp HOME's credentials; returns the child and
+/// the URL it printed.
+async fn start_http_server(env: &Env) -> (tokio::process::Child, String) {
+    let mut cmd = tokio::process::Command::from(env.command(crate::setup::BIN));
+    cmd.args(["mcp", "--http", "127.0.0.1:0"])
+        .env("PAAS_TOKEN_STORE", "file")
+        .env("PAAS_MCP_HTTP_TOKEN", HTTP_BEARER)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("spawn paas mcp --http");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let find = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(rest) = line.split("Streamable HTTP on ").nth(1) {
+                return rest.split_whitespace().next().unwrap().to_owned();
+            }
+        }
+        panic!("paas mcp --http exited without printing its URL");
+    };
+    let url = tokio::time::timeout(HANG_GUARD, find)
+        .await
+        .expect("paas mcp --http did not start");
+    // Keep draining stderr so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_entries_work_in_codex_and_claude_code_with_the_token_from_the_environment() {
+    let (Some(codex), Some(claude)) = (
+        find_client("PAAS_TEST_CODEX", "codex"),
+        find_client("PAAS_TEST_CLAUDE", "claude"),
+    ) else {
+        return skip(
+            "http_entries_work_in_codex_and_claude_code_with_the_token_from_the_environment",
+            "codex and claude",
+        );
+    };
+    let (sandbox, mut env) = connected_env(&codex).await;
+    env.path = {
+        let mut dirs: Vec<PathBuf> = std::env::split_paths(&client_path(&claude)).collect();
+        dirs.extend(std::env::split_paths(&env.path));
+        std::env::join_paths(dirs).unwrap()
+    };
+    let (mut server, url) = start_http_server(&env).await;
+    assert_ok(&env.paas(&["setup", "--http", &url, "--client", "codex,claude-code"]));
+    for f in [env.h(".codex/config.toml"), env.h(".claude.json")] {
+        no_token_in(&f, HTTP_BEARER);
+        no_token_in(&f, &agent_token(&env));
+    }
+
+    // Without the variable Codex cannot authenticate: the entry really depends on it.
+    let mut app = AppServer::start(&env, &codex).await;
+    let status = app
+        .request("mcpServerStatus/list", json!({"serverName": "better-paas"}))
+        .await;
+    let ours = status["result"]["data"]
+        .as_array()
+        .and_then(|d| d.iter().find(|s| s["name"] == "better-paas").cloned())
+        .unwrap_or_else(|| panic!("better-paas not listed: {status}"));
+    assert!(
+        ours["tools"].as_object().is_none_or(|t| t.is_empty()),
+        "tools listed without the bearer: {ours}"
+    );
+    let _ = app.child.kill().await;
+
+    // With it, Codex lists our tools over Streamable HTTP.
+    let mut app = {
+        let mut cmd = tokio::process::Command::from(env.command(&codex.to_string_lossy()));
+        cmd.arg("app-server")
+            .env("PAAS_MCP_HTTP_TOKEN", HTTP_BEARER);
+        AppServer::start_with(cmd).await
+    };
+    let status = app
+        .request("mcpServerStatus/list", json!({"serverName": "better-paas"}))
+        .await;
+    let ours = status["result"]["data"]
+        .as_array()
+        .and_then(|d| d.iter().find(|s| s["name"] == "better-paas").cloned())
+        .unwrap_or_else(|| panic!("better-paas not listed: {status}"));
+    assert!(
+        ours["toolsError"].is_null(),
+        "HTTP server failed in Codex: {ours}"
+    );
+    let tools = ours["tools"].as_object().expect("tools");
+    assert!(
+        tools
+            .iter()
+            .any(|(k, v)| v["name"].as_str().unwrap_or(k).ends_with("list_apps")),
+        "list_apps missing over HTTP: {ours}"
+    );
+    let _ = app.child.kill().await;
+
+    // Claude Code expands ${PAAS_MCP_HTTP_TOKEN} in the header and connects.
+    let mut cmd = tokio::process::Command::from(env.command(&claude.to_string_lossy()));
+    cmd.args(["mcp", "get", "better-paas"])
+        .env("PAAS_MCP_HTTP_TOKEN", HTTP_BEARER)
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(HANG_GUARD, cmd.output())
+        .await
+        .expect("claude mcp get hung")
+        .expect("run claude");
+    let text = stdout(&out);
+    assert!(text.contains("Connected"), "{text}\n{}", stderr(&out));
+    let _ = server.kill().await;
+    sandbox.shutdown().await;
 }

@@ -30,6 +30,7 @@ const ADDON_SUMMARY: &[&str] = &[
 pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "List add-ons (Postgres, MySQL, Redis) with status and the apps they are attached to.",
+        output_schema: Some(schema::<AddonListOutput>),
         ..def(
             "list_addons",
             "List add-ons",
@@ -162,6 +163,38 @@ pub struct AttachArgs {
     pub addon: String,
     /// App name or id (on the same server as the add-on).
     pub app: String,
+}
+
+/// Output of list_addons.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct AddonListOutput {
+    /// The add-ons.
+    addons: Vec<AddonOut>,
+    /// Number of add-ons.
+    count: usize,
+}
+
+/// One add-on in a list.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct AddonOut {
+    /// Opaque add-on id.
+    id: String,
+    /// Add-on name.
+    name: String,
+    /// postgres, mysql or redis.
+    #[serde(rename = "type")]
+    kind: String,
+    /// building, running, stopped or failed.
+    status: String,
+    /// Ids of the apps it is attached to.
+    attached_apps: Option<Vec<String>>,
+    /// Server it runs on.
+    server_id: Option<String>,
+    /// Creation time (RFC 3339).
+    created_at: Option<String>,
 }
 
 async fn list_addons(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {

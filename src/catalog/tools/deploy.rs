@@ -163,6 +163,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "List recent deployments (newest first) with status, trigger, commit and duration; optionally for one app. Build logs are not included (see build_logs).",
+        output_schema: Some(schema::<DeploymentListOutput>),
         ..def(
             "list_deployments",
             "List deployments",
@@ -570,8 +571,8 @@ fn deployed(requested: Option<&str>, app: &Value) -> ToolOutput {
     }
     if renamed {
         text.push_str(&format!(
-            ". Note: the name \"{}\" was taken, so the server named the app \"{name}\"",
-            requested.unwrap_or_default()
+            ". Note: the name \"{req}\" was taken, so the server named this NEW app \"{name}\" (to rebuild the existing \"{req}\" instead, use redeploy; delete_app removes a duplicate)",
+            req = requested.unwrap_or_default()
         ));
     }
     text.push_str(". Follow progress with get_app or build_logs.");
@@ -609,6 +610,43 @@ fn common(
     put_opt(body, "volumes", volumes);
     put_opt(body, "healthPath", health_path);
     put_opt(body, "serverId", server);
+}
+
+/// Output of list_deployments.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct DeploymentListOutput {
+    /// Deployments, newest first.
+    deployments: Vec<DeploymentOut>,
+    /// Number of deployments returned.
+    count: usize,
+}
+
+/// One deployment (without its build log).
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct DeploymentOut {
+    /// Deployment id (for rollback_app and build_logs).
+    id: String,
+    /// App id.
+    app_id: String,
+    /// App name.
+    app_name: Option<String>,
+    /// building, success or failed.
+    status: String,
+    /// What started it: manual, webhook, rollback, catalog, image, dockerfile, upload, local.
+    trigger: Option<String>,
+    /// Git commit.
+    commit: Option<String>,
+    /// Git commit message.
+    commit_msg: Option<String>,
+    /// Built image (needed for rollback).
+    image: Option<String>,
+    /// Start time (RFC 3339).
+    created_at: Option<String>,
+    /// Build duration, or "interrupted".
+    duration: Option<String>,
 }
 
 async fn deploy(ctx: &ToolContext, args: DeployArgs) -> Result<ToolOutput, ToolError> {

@@ -36,6 +36,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "List projects (groups of services) with their status and service count.",
         aliases: &["paas_list_projects"],
+        output_schema: Some(schema::<ProjectListOutput>),
         ..def(
             "list_projects",
             "List projects",
@@ -204,6 +205,43 @@ pub struct UpdateProjectConfigArgs {
     /// Redeploy on every push.
     #[serde(default)]
     pub auto_deploy: Option<bool>,
+}
+
+/// Output of list_projects.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct ProjectListOutput {
+    /// The projects.
+    projects: Vec<ProjectSummaryOut>,
+    /// Number of projects.
+    count: usize,
+}
+
+/// One project in a list.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ProjectSummaryOut {
+    /// Opaque project id.
+    id: String,
+    /// Unique project name.
+    name: String,
+    /// Short description.
+    description: Option<String>,
+    /// Worst status of its services: building, failed, running or stopped.
+    status: Option<String>,
+    /// Number of services.
+    service_count: Option<u32>,
+    /// compose, dockerfile or dockerfile-inline, for projects deployed as one unit.
+    deploy_type: Option<String>,
+    /// Id of the primary service.
+    primary_service_id: Option<String>,
+    /// Per-service id, name and status.
+    service_statuses: Option<Vec<serde_json::Value>>,
+    /// Server the services run on.
+    server_id: Option<String>,
+    /// Creation time (RFC 3339).
+    created_at: Option<String>,
 }
 
 async fn list_projects(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {

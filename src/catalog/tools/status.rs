@@ -15,6 +15,7 @@ use crate::catalog::{
 pub const TOOLS: &[ToolDef] = &[ToolDef {
     description: "Show how this MCP server is connected to Better-PaaS: URL, context, agent, observed token scopes, which tools are hidden and which scope would unlock them, any problem and the command that fixes it, plus a summary of the apps when the token can read them.",
     idempotent: true,
+    output_schema: Some(schema::<StatusOutput>),
     ..def(
         "paas_status",
         "Connection status",
@@ -28,11 +29,39 @@ pub const TOOLS: &[ToolDef] = &[ToolDef {
     )
 }];
 
+/// Output of paas_status: the server's status plus, when the token can read apps, a
+/// summary of them.
+#[derive(schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct StatusOutput {
+    #[serde(flatten)]
+    status: StatusSnapshot,
+    /// Apps (id, name, status, url), when the token holds apps:read.
+    apps: Option<Vec<StatusApp>>,
+    /// Why the apps could not be listed, if that failed.
+    apps_error: Option<String>,
+}
+
+/// One app in the status summary.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+pub struct StatusApp {
+    /// App id.
+    id: String,
+    /// App name.
+    name: String,
+    /// building, running, stopped or failed.
+    status: String,
+    /// Default URL.
+    url: Option<String>,
+}
+
 async fn paas_status(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
     let snapshot: StatusSnapshot = ctx.status.read().map(|s| s.clone()).unwrap_or_default();
     let can_read_apps = snapshot.connected
         && (snapshot.admin_token || snapshot.observed_scopes.contains(&Scope::AppsRead));
-    let mut structured = serde_json::to_value(&snapshot).unwrap_or(Value::Null);
+    let mut structured = super::drop_nulls(serde_json::to_value(&snapshot).unwrap_or(Value::Null));
     let mut text = render(&snapshot);
     if can_read_apps {
         match get(ctx, "/api/apps", &[]).await {

@@ -17,7 +17,7 @@ use super::Global;
 use crate::api::{ClientOptions, Token};
 use crate::catalog::{Profile, Scope};
 use crate::config::{self, Credentials, Paths, TokenSource};
-use crate::mcp::{self, Filter, ServerConfig, Shared, http};
+use crate::mcp::{self, Filter, ServerSettings, Shared, http};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -121,7 +121,9 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         if !addr.ip().is_loopback() {
             tracing::warn!(
                 %addr,
-                "serving MCP on a non-loopback address: protect the HTTP token and use TLS in front"
+                "serving MCP on a non-loopback address: anyone who can reach it and learns the \
+                 HTTP token acts with your PaaS token; put TLS in front, and list the host names \
+                 clients use with --allowed-hosts (only loopback names are accepted otherwise)"
             );
         }
     }
@@ -137,7 +139,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         resolve_credentials(&paths, global, args.token_file.as_deref())
     };
 
-    let config = ServerConfig {
+    let settings = ServerSettings {
         credentials,
         filter,
         allow_admin_token: args.allow_admin_token,
@@ -148,7 +150,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             ..ClientOptions::default()
         },
     };
-    let shared = Shared::new(config).context("cannot build the HTTP client")?;
+    let shared = Shared::new(settings).context("cannot build the HTTP client")?;
     // Probe while the handshake is answered; tools/list waits for the first result.
     let prober = tokio::spawn({
         let shared = shared.clone();

@@ -217,3 +217,48 @@ async fn rate_limiter_answers_429_with_retry_after_1() {
     assert_eq!(v, json!({"error": "Too many requests"}));
     sb.shutdown().await;
 }
+
+async fn from(sb: &paas_sandbox::Sandbox, ip: &str, token: &str) -> u16 {
+    client()
+        .get(format!("{}/api/apps", sb.url()))
+        .bearer_auth(token)
+        .header("X-Forwarded-For", ip)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn lockout_is_per_client_ip_behind_a_trusted_proxy() {
+    let sb = start_with(paas_sandbox::SandboxOptions {
+        trust_proxy: true,
+        ..Default::default()
+    })
+    .await;
+    for _ in 0..5 {
+        assert_eq!(from(&sb, "198.51.100.1", "bad").await, 401);
+    }
+    assert_eq!(from(&sb, "198.51.100.1", "bad").await, 429);
+    let admin: &'static str = Box::leak(sb.admin_token().to_string().into_boxed_str());
+    assert_eq!(
+        from(&sb, "198.51.100.2", admin).await,
+        200,
+        "another client is not locked"
+    );
+    let r = client()
+        .post(format!("{}/api/system/onboarding/complete", sb.url()))
+        .bearer_auth(admin)
+        .header("X-Forwarded-For", "198.51.100.9, 10.0.0.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let (_, v) = get(&sb, "/api/audit-logs?limit=1", admin).await;
+    assert_eq!(
+        v[0]["ipAddress"], "198.51.100.9",
+        "first X-Forwarded-For hop"
+    );
+    sb.shutdown().await;
+}

@@ -3,7 +3,7 @@
 //! Authorize) and follows the redirect to the CLI's loopback callback.
 //!
 //! Needs the `chromium` binary (Debian package `chromium`); without it the test says so
-//! loudly and passes, and `.ci/run` must install it.
+//! loudly and passes (or fails, with `PAAS_REQUIRE_EXTERNAL=1` as in CI); `.ci/run` installs it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::cli_support::{Connecting, HANG_GUARD, Home, agent_names, sandbox};
+use crate::cli_support::{Connecting, HANG_GUARD, Home, agent_names, sandbox, skip_or_fail};
 
 fn chromium() -> Option<std::path::PathBuf> {
     let candidates = [
@@ -88,11 +88,9 @@ impl Cdp {
 #[tokio::test]
 async fn connect_through_headless_chromium() {
     let Some(browser) = chromium() else {
-        eprintln!(
-            "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-             SKIPPED connect_through_headless_chromium: no chromium on PATH.\n\
-             Install it (Debian: apt-get install -y chromium); .ci/run must provide it.\n\
-             !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+        skip_or_fail(
+            "connect_through_headless_chromium",
+            "no chromium on PATH; install it (Debian: apt-get install -y chromium)",
         );
         return;
     };

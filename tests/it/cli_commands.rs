@@ -6,7 +6,7 @@
 use paas_mcp::catalog::{self, Grant, Scope};
 use serde_json::Value;
 
-use crate::cli_support::{Home, admin_get, agent_names, run_cmd, sandbox};
+use crate::cli_support::{Home, admin_get, agent_names, run_cmd, sandbox, skip_or_fail};
 
 /// Connect `home` to `sandbox` with a fresh agent holding `scopes`; returns its token.
 async fn connected(
@@ -485,11 +485,13 @@ async fn keychain_store_when_the_os_has_one() {
     cmd.env("PAAS_TOKEN_STORE", "keychain");
     let run = run_cmd(cmd, &agent.token).await;
     if run.stderr.contains("does not work here") {
-        eprintln!(
-            "\n!!! SKIPPED keychain_store_when_the_os_has_one: no usable OS keychain here \
-             ({}). On Linux, run the tests where kernel keyutils works (e.g. `keyctl session - \
-             cargo test`).\n",
-            run.stderr.trim()
+        skip_or_fail(
+            "keychain_store_when_the_os_has_one",
+            &format!(
+                "no usable OS keychain here ({}); on Linux the kernel keyutils syscalls must be \
+                 allowed (container seccomp profiles often block them)",
+                run.stderr.trim()
+            ),
         );
         return;
     }
@@ -665,9 +667,9 @@ async fn keychain_uses_the_secret_service_when_one_answers() {
             .is_ok_and(|o| o.status.success())
     };
     if !(have("dbus-run-session") && have("gnome-keyring-daemon")) {
-        eprintln!(
-            "\n!!! SKIPPED keychain_uses_the_secret_service_when_one_answers: needs \
-             dbus-run-session and gnome-keyring-daemon (Debian: dbus, gnome-keyring).\n"
+        skip_or_fail(
+            "keychain_uses_the_secret_service_when_one_answers",
+            "needs dbus-run-session and gnome-keyring-daemon (Debian: dbus gnome-keyring)",
         );
         return;
     }

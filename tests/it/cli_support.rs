@@ -255,3 +255,15 @@ pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
 }
+
+/// A test that needs something from outside (Chromium, a keychain, a D-Bus session) and
+/// cannot run here: say so loudly, or fail when CI demands it (`PAAS_REQUIRE_EXTERNAL=1`).
+pub fn skip_or_fail(test: &str, why: &str) {
+    let message = format!("SKIPPED {test}: {why}");
+    if std::env::var("PAAS_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
+        panic!("{message} (PAAS_REQUIRE_EXTERNAL=1: this must run in CI)");
+    }
+    eprintln!(
+        "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n{message}\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+    );
+}

@@ -18,7 +18,7 @@ async fn help(args: &[&str]) -> String {
 
 #[tokio::test]
 async fn help_snapshots() {
-    let cases: [(&str, &[&str]); 8] = [
+    let cases: [(&str, &[&str]); 10] = [
         ("paas", &["--help"]),
         ("connect", &["connect", "--help"]),
         ("status", &["status", "--help"]),
@@ -27,6 +27,8 @@ async fn help_snapshots() {
         ("doctor", &["doctor", "--help"]),
         ("tools", &["tools", "--help"]),
         ("completions", &["completions", "--help"]),
+        ("mcp", &["mcp", "--help"]),
+        ("sandbox", &["sandbox", "--help"]),
     ];
     for (name, args) in cases {
         let text = help(args).await;

@@ -20,6 +20,13 @@ use crate::config::{self, Credentials, Paths, TokenSource};
 use crate::mcp::{self, Filter, ServerSettings, Shared, http};
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  paas mcp                                   # stdio; token from env, keychain or config
+  paas mcp --read-only --toolsets apps,logs  # only reads of apps and logs
+  paas mcp --http 127.0.0.1:8765             # Streamable HTTP at /mcp; bearer on stderr
+  paas mcp --sandbox --profile observer      # try it against an in-memory demo PaaS
+  claude mcp add better-paas -- paas mcp     # what `paas setup` writes for Claude Code")]
 pub struct Args {
     /// Serve Streamable HTTP on this address (e.g. 127.0.0.1:8765) at /mcp instead of stdio.
     #[arg(long, value_name = "ADDR")]

@@ -14,6 +14,12 @@ use paas_sandbox::SandboxOptions;
 use super::Global;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  paas sandbox --seed                          # demo data on 127.0.0.1:8080; token on stderr
+  ADMIN_TOKEN=secret paas sandbox --port 9000  # a fixed admin token, like upstream
+  paas sandbox --seed --state sandbox.json     # keep state across restarts
+  paas connect http://127.0.0.1:8080           # then connect to it like a real Better-PaaS")]
 pub struct Args {
     /// Port to listen on (0 picks a free one and prints it).
     #[arg(long, default_value_t = 8080)]

@@ -25,7 +25,8 @@ Examples:
   paas env --shell powershell | Invoke-Expression
   paas env --json | jq -r .url
 
-This prints the token: use it to hand credentials to a tool, not in a shared terminal.")]
+The token is printed only into a pipe or a command substitution; on a terminal it is
+shown masked unless you pass --reveal.")]
 pub struct Args {
     /// Shell syntax to print (default: from $SHELL, PowerShell on Windows).
     #[arg(long, value_enum, value_name = "SHELL")]
@@ -34,18 +35,31 @@ pub struct Args {
     /// Print {"url", "token", "context"} as JSON instead.
     #[arg(long, conflicts_with = "shell")]
     pub json: bool,
+
+    /// Print the token even when stdout is a terminal (where it is masked by default, so it
+    /// does not end up on screen, in a screen share or in terminal scrollback).
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     let credentials = config::resolve(&paths, global.context.as_deref())?;
-    if std::io::stdout().is_terminal() {
-        eprintln!("# note: this prints your token; prefer eval \"$(paas env)\"");
+    let masked = std::io::stdout().is_terminal() && !args.reveal;
+    if masked {
+        eprintln!(
+            "# token masked on a terminal: use eval \"$(paas env)\", or --reveal to print it"
+        );
     }
+    let token = if masked {
+        credentials.token.to_string()
+    } else {
+        credentials.token.expose().to_owned()
+    };
     if args.json {
         let value = serde_json::json!({
             "url": credentials.url,
-            "token": credentials.token.expose(),
+            "token": token,
             "context": credentials.context,
         });
         println!("{}", serde_json::to_string_pretty(&value)?);
@@ -55,7 +69,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let vars = [
         ("PAAS_URL", credentials.url.as_str()),
         (config::ENV_URL, credentials.url.as_str()),
-        (config::ENV_TOKEN, credentials.token.expose()),
+        (config::ENV_TOKEN, token.as_str()),
     ];
     for (name, value) in vars {
         println!("{}", line(shell, name, value));

@@ -7,6 +7,7 @@ mod cli_commands;
 mod cli_connect;
 mod cli_help;
 mod cli_support;
+mod get_app_by_id;
 mod mcp;
 mod mcp_http;
 mod mcp_python;

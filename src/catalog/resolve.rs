@@ -147,6 +147,17 @@ fn can_list(ctx: &ToolContext) -> Option<bool> {
     Some(status.observed_scopes.contains(&Scope::AppsRead))
 }
 
+/// Whether `query` has the shape of a Better-PaaS id: 10 lowercase letters or digits (spec
+/// §1, "opaque short strings"). Such a query can be tried as an id first, saving the list
+/// request; a 404 then falls back to [`resolve`], so a name of that shape still works and an
+/// exact id keeps winning over a name, as in [`pick`].
+pub fn looks_like_id(query: &str) -> bool {
+    query.len() == 10
+        && query
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
 /// Turn a 404 on an id that was passed through into a not-found error with a hint.
 pub fn not_found_hint(kind: Kind, query: &str, err: ToolError) -> ToolError {
     match err {
@@ -170,6 +181,15 @@ mod tests {
             json!({"id": "b2", "name": "api"}),
             json!({"id": "c3", "name": "worker"}),
         ]
+    }
+
+    #[test]
+    fn id_shape() {
+        assert!(looks_like_id("5pfgh3r2kz"));
+        assert!(!looks_like_id("web-shop"));
+        assert!(!looks_like_id("5PFGH3R2KZ"));
+        assert!(!looks_like_id("5pfgh3r2kz1"));
+        assert!(!looks_like_id(""));
     }
 
     #[test]

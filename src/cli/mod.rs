@@ -94,10 +94,16 @@ pub fn main() -> ExitCode {
     quiet_broken_pipe();
     let cli = Cli::parse();
     init_tracing(&cli.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `paas mcp` over stdio serves one client, mostly waiting on stdin and the PaaS:
+    // a single-threaded runtime starts faster and avoids cross-thread wake-ups on every
+    // message. Everything else (the sandbox, the HTTP transport) keeps the worker pool.
+    let single_client = matches!(&cli.command, Command::Mcp(args) if args.http.is_none());
+    let mut builder = if single_client {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: could not start the async runtime: {e}");

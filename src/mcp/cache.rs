@@ -68,7 +68,9 @@ fn write_private(path: &Path, cached: &CachedGrant) -> std::io::Result<()> {
         file.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
-    serde_json::to_writer_pretty(&mut file, cached).map_err(std::io::Error::other)?;
+    // One write: serde's writer would issue a syscall per token on the unbuffered file.
+    let bytes = serde_json::to_vec_pretty(cached).map_err(std::io::Error::other)?;
+    std::io::Write::write_all(&mut file, &bytes)?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

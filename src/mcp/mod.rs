@@ -40,8 +40,10 @@ pub async fn serve_stdio(
     shared: Arc<Shared>,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
+    // MCP clients launch us with pipes: drive them from the reactor (no blocking-pool thread
+    // hand-off per message); anything else (a file, a terminal) falls back to blocking stdio.
     let running = PaasServer::new(shared)
-        .serve_with_ct(rmcp::transport::stdio(), shutdown)
+        .serve_with_ct(rmcp::transport::stdio_pipes(), shutdown)
         .await
         .map_err(|e| ServeError::Stdio(e.to_string()))?;
     let reason = running.waiting().await;

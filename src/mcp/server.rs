@@ -85,7 +85,8 @@ impl ServerHandler for PaasServer {
             .selection()
             .tools
             .iter()
-            .map(|def| tools::to_mcp(def))
+            .copied()
+            .map(tools::to_mcp)
             .collect();
         Ok(ListToolsResult::with_all_items(tools))
     }

@@ -3,14 +3,25 @@
 //! Annotations are derived from the access level alone and always set explicitly, so a
 //! client never falls back to the spec's pessimistic defaults (destructive, open world).
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use rmcp::model::{Tool, ToolAnnotations};
 
 use crate::catalog::{Access, ToolDef};
 
+/// The MCP definitions built so far, by tool name. Catalogue entries never change at run
+/// time, so each schema is generated (schemars) once per process instead of on every
+/// `tools/list`; a cached [`Tool`] clones cheaply (the schemas sit behind `Arc`s).
+static BUILT: Mutex<BTreeMap<&'static str, Tool>> = Mutex::new(BTreeMap::new());
+
 /// The MCP definition of one catalogue tool.
-pub fn to_mcp(def: &ToolDef) -> Tool {
+pub fn to_mcp(def: &'static ToolDef) -> Tool {
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    built.entry(def.name).or_insert_with(|| build(def)).clone()
+}
+
+fn build(def: &ToolDef) -> Tool {
     let mut tool = Tool::new(def.name, def.description, Arc::new((def.input_schema)()))
         .with_title(def.title)
         .with_annotations(annotations(def));

@@ -8,6 +8,7 @@ mod cli_connect;
 mod cli_env_tty;
 mod cli_help;
 mod cli_support;
+mod get_app_by_id;
 mod mcp;
 mod mcp_http;
 mod mcp_python;

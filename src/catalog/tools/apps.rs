@@ -11,7 +11,8 @@ use super::{
     NoArgs, array, check_name, def, get, json_output, list_output, output, post, project, schema,
     str_field,
 };
-use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::api::ApiError;
+use crate::catalog::resolve::{Kind, looks_like_id, not_found_hint, resolve};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, mask,
 };
@@ -426,10 +427,27 @@ async fn list_apps(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError
 }
 
 async fn get_app(ctx: &ToolContext, args: AppArgs) -> Result<ToolOutput, ToolError> {
-    let app = resolve(ctx, Kind::App, &args.app).await?;
-    let full = get(ctx, "/api/apps/get", &[("id", app.id.clone())])
-        .await
-        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    // The common call passes an id (from list_apps): one request instead of list + get.
+    let query = args.app.trim();
+    let by_id = if looks_like_id(query) {
+        match get(ctx, "/api/apps/get", &[("id", query.to_owned())]).await {
+            Ok(full) => Some(full),
+            // Not an id after all: resolve it as a name below.
+            Err(ToolError::Api(ApiError::Status { status: 404, .. })) => None,
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    let full = match by_id {
+        Some(full) => full,
+        None => {
+            let app = resolve(ctx, Kind::App, &args.app).await?;
+            get(ctx, "/api/apps/get", &[("id", app.id.clone())])
+                .await
+                .map_err(|e| not_found_hint(Kind::App, &args.app, e))?
+        }
+    };
     let full = public_app(full);
     let text = format!(
         "{}\n{}",

@@ -51,7 +51,8 @@ impl StdioMcp {
     }
 
     /// Send one request and wait for its answer (notifications in between are skipped).
-    /// Returns the raw response line length too, for size measurements.
+    /// Returns the size of the compact JSON `result` too (what a client puts into the model's
+    /// context), for size measurements.
     pub fn request_sized(&mut self, method: &str, params: Value) -> Result<(Value, usize)> {
         let id = self.next_id;
         self.next_id += 1;

@@ -226,15 +226,35 @@ pub async fn approve(
 
 /// Admin GET, for checking server-side effects.
 pub async fn admin_get(sandbox: &Sandbox, path: &str) -> serde_json::Value {
-    reqwest::Client::new()
-        .get(format!("{}{path}", sandbox.url()))
-        .bearer_auth(sandbox.admin_token())
-        .send()
-        .await
-        .expect("admin request")
-        .json()
-        .await
-        .expect("admin JSON")
+    // The sandbox enforces upstream's 20 requests/s per IP, shared with the `paas` process the
+    // test just ran; a check right after a connect can land in that window, so honour one
+    // `Retry-After` like a well-behaved client instead of reading the 429 body as an answer.
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        let response = client
+            .get(format!("{}{path}", sandbox.url()))
+            .bearer_auth(sandbox.admin_token())
+            .send()
+            .await
+            .expect("admin request");
+        if response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            let wait = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(1);
+            tokio::time::sleep(std::time::Duration::from_secs(wait.min(5))).await;
+            continue;
+        }
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        return response.json().await.expect("admin JSON");
+    }
+    panic!("GET {path} was still rate limited after three tries");
 }
 
 /// Names of the agents that exist on the sandbox.

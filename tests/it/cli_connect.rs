@@ -89,6 +89,16 @@ async fn pasted_callback_address_completes_the_connect() {
     sandbox.shutdown().await;
 }
 
+/// The one-time code in an approve answer's `callbackUrl`.
+fn callback_code(approved: &serde_json::Value) -> String {
+    let callback = url::Url::parse(approved["callbackUrl"].as_str().unwrap()).unwrap();
+    callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
 #[tokio::test]
 async fn pasted_bare_code_completes_the_connect() {
     let sandbox = sandbox().await;
@@ -96,12 +106,7 @@ async fn pasted_bare_code_completes_the_connect() {
     let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
     let (_, state, port) = connecting.link().await;
     let approved = approve(&sandbox, &state, port, "operator", "it code").await;
-    let callback = url::Url::parse(approved["callbackUrl"].as_str().unwrap()).unwrap();
-    let code = callback
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .unwrap();
+    let code = callback_code(&approved);
     connecting.paste("this is not a code!\n").await;
     connecting.paste(&format!("{code}\n")).await;
     let run = connecting.finish().await;
@@ -122,12 +127,7 @@ async fn a_reused_code_fails_clearly_and_writes_nothing() {
     let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
     let (_, state, port) = connecting.link().await;
     let approved = approve(&sandbox, &state, port, "observer", "it reused").await;
-    let callback = url::Url::parse(approved["callbackUrl"].as_str().unwrap()).unwrap();
-    let code = callback
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .map(|(_, v)| v.into_owned())
-        .unwrap();
+    let code = callback_code(&approved);
     // Someone else exchanges the code first.
     let first = reqwest::Client::new()
         .post(format!("{}/api/connect/agent/exchange", sandbox.url()))
@@ -136,7 +136,9 @@ async fn a_reused_code_fails_clearly_and_writes_nothing() {
         .await
         .unwrap();
     assert_eq!(first.status(), 200);
-    let page = reqwest::get(callback.as_str()).await.unwrap();
+    let page = reqwest::get(approved["callbackUrl"].as_str().unwrap())
+        .await
+        .unwrap();
     assert_ne!(page.status(), 200, "the page must not claim success");
     assert!(page.text().await.unwrap().contains("already used"));
     let run = connecting.finish().await;

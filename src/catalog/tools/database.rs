@@ -312,12 +312,19 @@ async fn db_insert_row(ctx: &ToolContext, args: InsertRowArgs) -> Result<ToolOut
     query_result(&format!("Insert into {}", args.table), result)
 }
 
-async fn db_update_row(ctx: &ToolContext, args: UpdateRowArgs) -> Result<ToolOutput, ToolError> {
-    if args.filter.is_empty() {
+/// Row updates and deletes without a `where` would touch every row: refuse them here, before
+/// any request, with a message the model can act on.
+fn require_filter(filter: &BTreeMap<String, Option<String>>) -> Result<(), ToolError> {
+    if filter.is_empty() {
         return Err(ToolError::InvalidArguments(
             "where needs at least one column = value".to_owned(),
         ));
     }
+    Ok(())
+}
+
+async fn db_update_row(ctx: &ToolContext, args: UpdateRowArgs) -> Result<ToolOutput, ToolError> {
+    require_filter(&args.filter)?;
     let result = explore(
         ctx,
         &args.addon,
@@ -329,11 +336,7 @@ async fn db_update_row(ctx: &ToolContext, args: UpdateRowArgs) -> Result<ToolOut
 }
 
 async fn db_delete_row(ctx: &ToolContext, args: DeleteRowArgs) -> Result<ToolOutput, ToolError> {
-    if args.filter.is_empty() {
-        return Err(ToolError::InvalidArguments(
-            "where needs at least one column = value".to_owned(),
-        ));
-    }
+    require_filter(&args.filter)?;
     let result = explore(
         ctx,
         &args.addon,

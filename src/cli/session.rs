@@ -3,7 +3,7 @@
 
 use crate::api::{Client, ClientOptions};
 use crate::catalog::Grant;
-use crate::catalog::probe::{ProbeError, admin_probe_request, probe};
+use crate::catalog::probe::{ProbeError, probe};
 use crate::config::{self, ConfigError, Credentials, Paths};
 
 /// Credentials and the live probe result.
@@ -22,31 +22,12 @@ pub async fn open(paths: &Paths, context: Option<&str>) -> Result<Session, Confi
         ClientOptions::default(),
     )
     .map_err(|e| ConfigError::Other(e.to_string()))?;
-    let grant = checked_probe(&client).await;
+    let grant = probe(&client).await;
     Ok(Session {
         credentials,
         client,
         grant,
     })
-}
-
-/// The scope probe, after one request that checks the token is accepted at all.
-///
-/// The probe sends a dozen requests in parallel; with a revoked or wrong token each one
-/// counts as a failed login, and the sixth locks this IP out (spec §1.7) for every client
-/// on it. One request first means a bad token costs one failure, not thirteen.
-pub async fn checked_probe(client: &Client) -> Result<Grant, ProbeError> {
-    match client.answer(&admin_probe_request()).await {
-        Ok(answer) if answer.status == 401 => return Err(ProbeError::Unauthorized),
-        Ok(answer) if answer.status == 429 => {
-            return Err(ProbeError::RateLimited {
-                retry_after_secs: answer.retry_after.map_or(1, |d| d.as_secs().max(1)),
-            });
-        }
-        Ok(_) => {}
-        Err(e) => return Err(ProbeError::Api(e)),
-    }
-    probe(client).await
 }
 
 /// What to run about a probe failure.

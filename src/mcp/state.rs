@@ -237,13 +237,7 @@ impl Shared {
         let Some(client) = &self.connected_client else {
             return Observation::Unavailable("no PaaS client".to_owned());
         };
-        // One request first: a rejected token must not fan out into a dozen parallel 401s,
-        // each of which counts toward the PaaS's per-IP lockout (spec §1.7).
-        match client.answer(&probe::admin_probe_request()).await {
-            Ok(answer) if answer.status == 401 => return Observation::Rejected,
-            Ok(_) => {}
-            Err(e) => return Observation::Unavailable(e.to_string()),
-        }
+        // `probe` checks the token with one request before fanning out (spec §1.7 lockout).
         match probe::probe(client).await {
             Ok(grant) => Observation::Granted(grant),
             Err(ProbeError::Unauthorized) => Observation::Rejected,

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use rmcp::model::{Tool, ToolAnnotations};
 
-use crate::catalog::{Access, ToolDef};
+use crate::catalog::{self, Access, ToolDef};
+
+use super::filter::Filter;
 
 /// The MCP definitions built so far, by tool name. Catalogue entries never change at run
 /// time, so each schema is generated (schemars) once per process instead of on every
@@ -17,8 +19,40 @@ static BUILT: Mutex<BTreeMap<&'static str, Tool>> = Mutex::new(BTreeMap::new());
 
 /// The MCP definition of one catalogue tool.
 pub fn to_mcp(def: &'static ToolDef) -> Tool {
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    built.entry(def.name).or_insert_with(|| build(def)).clone()
+    if let Some(tool) = lock().get(def.name) {
+        return tool.clone();
+    }
+    // Built outside the lock, so a `tools/list` never waits for a whole warm-up batch; a
+    // tool built twice by a race is the same value.
+    let tool = build(def);
+    lock().entry(def.name).or_insert(tool).clone()
+}
+
+/// Build the definitions of every tool the filter lets through on a background thread.
+///
+/// Generating the schemas of the catalogue takes about as long as the scope probes, and the
+/// probes mostly wait on the network: started first thing, the work overlaps them and the
+/// first `tools/list` finds the definitions ready.
+pub fn warm_up(filter: &Filter) {
+    let defs: Vec<&'static ToolDef> = catalog::all()
+        .iter()
+        .filter(|def| filter.removes(def).is_none())
+        .collect();
+    let spawned = std::thread::Builder::new()
+        .name("paas-tool-defs".to_owned())
+        .spawn(move || {
+            for def in defs {
+                to_mcp(def);
+            }
+        });
+    if let Err(e) = spawned {
+        // Not fatal: `tools/list` builds what it needs itself.
+        tracing::debug!("cannot start the tool definition warm-up thread: {e}");
+    }
+}
+
+fn lock() -> std::sync::MutexGuard<'static, BTreeMap<&'static str, Tool>> {
+    BUILT.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn build(def: &ToolDef) -> Tool {

@@ -163,7 +163,7 @@ async fn check_and_save(paths: &Paths, context: &str, acquired: &Acquired) -> an
         Some(acquired.token.clone()),
         ClientOptions::default(),
     )?;
-    let grant = crate::cli::session::checked_probe(&client)
+    let grant = crate::catalog::probe::probe(&client)
         .await
         .map_err(|e| anyhow!("the token does not work: {e}"))?;
     if grant.admin {
@@ -465,7 +465,7 @@ async fn legacy(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
         Err(ApiError::Unauthorized) => bail!("admin token rejected: Unauthorized"),
         Err(e) => bail!("admin token rejected: {e}"),
     }
-    let grant = crate::cli::session::checked_probe(&admin_client)
+    let grant = crate::catalog::probe::probe(&admin_client)
         .await
         .map_err(|e| anyhow!("could not check the admin token: {e}"))?;
     if !grant.admin {

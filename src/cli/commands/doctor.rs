@@ -247,7 +247,7 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
     // 4. Lockout, token validity, scopes: one probe answers all three.
     let client = Client::new(&credentials.url, Some(credentials.token.clone()), options);
     let grant = match client {
-        Ok(client) => crate::cli::session::checked_probe(&client).await,
+        Ok(client) => crate::catalog::probe::probe(&client).await,
         Err(e) => Err(ProbeError::Api(e)),
     };
     match grant {

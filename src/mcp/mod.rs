@@ -14,6 +14,7 @@ pub mod result;
 pub mod selection;
 pub mod server;
 pub mod state;
+pub mod stdio;
 pub mod tools;
 
 use std::sync::Arc;
@@ -42,8 +43,9 @@ pub async fn serve_stdio(
 ) -> Result<(), ServeError> {
     // MCP clients launch us with pipes: drive them from the reactor (no blocking-pool thread
     // hand-off per message); anything else (a file, a terminal) falls back to blocking stdio.
+    let (read, write) = rmcp::transport::stdio_pipes();
     let running = PaasServer::new(shared)
-        .serve_with_ct(rmcp::transport::stdio_pipes(), shutdown)
+        .serve_with_ct(stdio::StdioTransport::new(read, write), shutdown)
         .await
         .map_err(|e| ServeError::Stdio(e.to_string()))?;
     let reason = running.waiting().await;

@@ -30,9 +30,15 @@ use std::time::{Duration, Instant};
 
 use futures::SinkExt;
 use rmcp::RoleServer;
-use rmcp::model::{ErrorCode, ErrorData, RequestId};
+use rmcp::model::{
+    CallToolRequest, ClientRequest, CompleteRequest, ErrorCode, ErrorData, GetPromptRequest,
+    InitializeRequest, JsonRpcMessage, ListPromptsRequest, ListResourceTemplatesRequest,
+    ListResourcesRequest, ListToolsRequest, PingRequest, ReadResourceRequest, RequestId,
+    SetLevelRequest, SubscribeRequest, UnsubscribeRequest,
+};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
 use tokio::sync::Mutex;
@@ -322,7 +328,9 @@ fn classify(line: &[u8]) -> Verdict {
         return Verdict::Skip;
     }
     let message_error = match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line) {
-        Ok(message) => return Verdict::Deliver(Box::new(message)),
+        Ok(message) => {
+            return misfit_params(&message).unwrap_or(Verdict::Deliver(Box::new(message)));
+        }
         Err(e) => e,
     };
     let value = match serde_json::from_slice::<Value>(line) {
@@ -420,6 +428,43 @@ fn classify(line: &[u8]) -> Verdict {
     }
 }
 
+/// A standard method whose params do not fit its type: rmcp's untagged `ClientRequest` then
+/// falls back to `CustomRequest`, and the request would be answered "method not found" for,
+/// say, `tools/call`. Answer -32602 with serde's reason instead.
+fn misfit_params(message: &RxJsonRpcMessage<RoleServer>) -> Option<Verdict> {
+    let JsonRpcMessage::Request(request) = message else {
+        return None;
+    };
+    let ClientRequest::CustomRequest(custom) = &request.request else {
+        return None;
+    };
+    let body = serde_json::json!({"method": custom.method, "params": custom.params});
+    fn check<T: DeserializeOwned>(body: &Value) -> Option<serde_json::Error> {
+        T::deserialize(body).err()
+    }
+    let error = match custom.method.as_str() {
+        "initialize" => check::<InitializeRequest>(&body),
+        "ping" => check::<PingRequest>(&body),
+        "tools/list" => check::<ListToolsRequest>(&body),
+        "tools/call" => check::<CallToolRequest>(&body),
+        "prompts/list" => check::<ListPromptsRequest>(&body),
+        "prompts/get" => check::<GetPromptRequest>(&body),
+        "resources/list" => check::<ListResourcesRequest>(&body),
+        "resources/templates/list" => check::<ListResourceTemplatesRequest>(&body),
+        "resources/read" => check::<ReadResourceRequest>(&body),
+        "resources/subscribe" => check::<SubscribeRequest>(&body),
+        "resources/unsubscribe" => check::<UnsubscribeRequest>(&body),
+        "completion/complete" => check::<CompleteRequest>(&body),
+        "logging/setLevel" => check::<SetLevelRequest>(&body),
+        _ => None,
+    }?;
+    Some(answer(
+        Some(request.id.clone()),
+        ErrorCode::INVALID_PARAMS,
+        format!("Invalid params for {}: {error}", custom.method),
+    ))
+}
+
 /// What a message looks like, for error texts.
 const SHAPE: &str = "send {\"jsonrpc\":\"2.0\",\"id\":<string or integer>,\"method\":\"...\",\
                      \"params\":{...}} (or no \"id\" for a notification), one per line";
@@ -499,7 +544,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
-    use rmcp::model::JsonRpcMessage;
     use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt, DuplexStream};
 
     fn code_and_id(verdict: Verdict) -> (i32, Option<RequestId>) {
@@ -565,6 +609,30 @@ mod tests {
         ));
         assert_eq!(id, Some(RequestId::Number(9)));
         assert_eq!(code, -32602);
+    }
+
+    #[test]
+    fn a_known_method_with_params_of_the_wrong_shape_is_invalid_params() {
+        match classify(br#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":5}}"#) {
+            Verdict::Answer { id, error } => {
+                assert_eq!(id, Some(RequestId::String("a".into())));
+                assert_eq!(error.code.0, -32602);
+                assert!(
+                    error.message.starts_with("Invalid params for tools/call: "),
+                    "{error:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // A vendor method stays a custom request for the server to answer.
+        assert!(matches!(
+            classify(br#"{"jsonrpc":"2.0","id":1,"method":"vendor/x","params":{"a":1}}"#),
+            Verdict::Deliver(_)
+        ));
+        assert!(matches!(
+            classify(br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}"#),
+            Verdict::Deliver(_)
+        ));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! first scope probe runs before serving (bounded), then [`state::Shared::probe_loop`]
 //! re-probes in the background and pushes `tools/list_changed`. [`server::PaasServer`]
 //! answers `tools/list` and `tools/call` from the current selection; [`result`] turns
-//! every outcome into an MCP result in one place. Transports: stdio ([`serve_stdio`]) and
-//! Streamable HTTP ([`http`]).
+//! every outcome into an MCP result in one place. Transports: stdio ([`serve_stdio`], over
+//! our own line transport [`stdio::StdioTransport`], which answers every bad line with a
+//! JSON-RPC error where rmcp's drops it) and Streamable HTTP ([`http`]).
 
 pub mod cache;
 pub mod filter;
@@ -14,6 +15,7 @@ pub mod result;
 pub mod selection;
 pub mod server;
 pub mod state;
+pub mod stdio;
 pub mod tools;
 
 use std::sync::Arc;
@@ -42,8 +44,10 @@ pub async fn serve_stdio(
 ) -> Result<(), ServeError> {
     // MCP clients launch us with pipes: drive them from the reactor (no blocking-pool thread
     // hand-off per message); anything else (a file, a terminal) falls back to blocking stdio.
+    // Our transport on top answers bad lines instead of dropping them (see `stdio`).
+    let (read, write) = rmcp::transport::stdio_pipes();
     let running = PaasServer::new(shared)
-        .serve_with_ct(rmcp::transport::stdio_pipes(), shutdown)
+        .serve_with_ct(stdio::StdioTransport::new(read, write), shutdown)
         .await
         .map_err(|e| ServeError::Stdio(e.to_string()))?;
     let reason = running.waiting().await;

@@ -399,68 +399,201 @@ async fn unreachable_paas_falls_back_to_the_cached_probe() {
     client.cancel().await.ok();
 }
 
+/// Raw JSON-RPC lines over real pipes to `paas mcp`, one line written and its answer read at
+/// a time, so each answer is matched to the line that caused it.
+struct RawSession {
+    child: tokio::process::Child,
+    stdin: tokio::process::ChildStdin,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl RawSession {
+    async fn start(home: &std::path::Path) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let mut child = command(home, None, None, &[])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut session = Self {
+            child,
+            stdin,
+            lines,
+        };
+        let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
+            "protocolVersion":"2025-06-18","capabilities":{},
+            "clientInfo":{"name":"raw","version":"1"}}});
+        session.send(&format!("{init}\n")).await;
+        assert_eq!(session.next().await["id"], 1);
+        session
+            .send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")
+            .await;
+        session
+    }
+
+    async fn send(&mut self, raw: &str) {
+        use tokio::io::AsyncWriteExt;
+        self.stdin.write_all(raw.as_bytes()).await.unwrap();
+        self.stdin.flush().await.unwrap();
+    }
+
+    /// The next line on stdout, which must be one JSON value.
+    async fn next(&mut self) -> Value {
+        let line = tokio::time::timeout(Duration::from_secs(20), self.lines.next_line())
+            .await
+            .expect("no answer within 20 s")
+            .unwrap()
+            .expect("server closed stdout (crashed?)");
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {line}"))
+    }
+
+    /// Send `line` + `\n` and return the one answer it gets.
+    async fn ask(&mut self, line: &str) -> Value {
+        self.send(&format!("{line}\n")).await;
+        self.next().await
+    }
+
+    /// Send `line`, then a ping: the ping's answer must be the next line on stdout, so
+    /// `line` was not answered (lines are handled in order, answers written in order).
+    async fn assert_unanswered(&mut self, line: &str, ping_id: i64) {
+        self.send(&format!("{line}\n")).await;
+        let ping = self
+            .ask(&format!(
+                "{{\"jsonrpc\":\"2.0\",\"id\":{ping_id},\"method\":\"ping\"}}"
+            ))
+            .await;
+        assert_eq!(ping["id"], ping_id, "{line} was answered: {ping}");
+        assert!(ping.get("result").is_some(), "{ping}");
+    }
+}
+
+/// The error of an answer, checked to be a JSON-RPC 2.0 error response with `id`.
+fn error_of(answer: &Value, id: Value) -> (i64, String) {
+    assert_eq!(answer["jsonrpc"], "2.0", "{answer}");
+    assert!(
+        answer.as_object().unwrap().contains_key("id"),
+        "no id member: {answer}"
+    );
+    assert_eq!(answer["id"], id, "{answer}");
+    let code = answer["error"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("not an error: {answer}"));
+    let message = answer["error"]["message"].as_str().unwrap().to_owned();
+    (code, message)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_on_stdin_gets_jsonrpc_errors_not_a_crash() {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let home = tempfile::tempdir().unwrap();
-    let mut child = command(home.path(), None, None, &[])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let init = json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":{
-        "protocolVersion":"2025-06-18","capabilities":{},
-        "clientInfo":{"name":"raw","version":"1"}}});
-    stdin
-        .write_all(format!("{init}\n").as_bytes())
+    let mut s = RawSession::start(home.path()).await;
+
+    // Not JSON at all: -32700 with a null id and a hint.
+    let (code, message) = error_of(&s.ask("this is not json").await, Value::Null);
+    assert_eq!(code, -32700);
+    assert!(
+        message.starts_with("Parse error: expected ident at line 1 column 2"),
+        "{message}"
+    );
+    assert!(
+        message.contains("one JSON-RPC message per line"),
+        "{message}"
+    );
+    let (code, _) = error_of(&s.ask("[1,2").await, Value::Null);
+    assert_eq!(code, -32700);
+
+    // JSON, but not a message: -32600.
+    let (code, message) = error_of(&s.ask("{}").await, Value::Null);
+    assert_eq!(code, -32600, "{message}");
+    let (code, message) = error_of(
+        &s.ask(r#"[{"jsonrpc":"2.0","id":3,"method":"ping"}]"#).await,
+        Value::Null,
+    );
+    assert_eq!(code, -32600);
+    assert!(message.contains("batches"), "{message}");
+
+    // A well-formed request for an unknown method, and a known one with the wrong params
+    // shape: errors for their ids.
+    let (code, _) = error_of(
+        &s.ask(r#"{"jsonrpc":"2.0","id":7,"method":"no/such"}"#)
+            .await,
+        json!(7),
+    );
+    assert!(code == -32601 || code == -32600, "{code}");
+    let (code, message) = error_of(
+        &s.ask(r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":"x"}"#)
+            .await,
+        json!(8),
+    );
+    assert_eq!(code, -32602, "{message}");
+    assert!(message.contains("tools/call"), "{message}");
+    let (code, _) = error_of(
+        &s.ask(r#"{"jsonrpc":"2.0","id":"s-1","method":"tools/call","params":{"name":5}}"#)
+            .await,
+        json!("s-1"),
+    );
+    assert_eq!(code, -32602);
+
+    // Notifications are never answered: unknown (LSP-style, vendor), or malformed.
+    s.assert_unanswered(
+        r#"{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":1}}"#,
+        20,
+    )
+    .await;
+    s.assert_unanswered(r#"{"jsonrpc":"2.0","method":"notifications/vendor/x"}"#, 21)
+        .await;
+    s.assert_unanswered(
+        r#"{"jsonrpc":"2.0","method":"notifications/progress","params":7}"#,
+        22,
+    )
+    .await;
+    // Blank lines are skipped; an echo of our own error answer is not a bad line.
+    s.assert_unanswered("", 23).await;
+    s.assert_unanswered(
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}"#,
+        24,
+    )
+    .await;
+
+    // CRLF line ends and a UTF-8 BOM are accepted.
+    s.send("{\"jsonrpc\":\"2.0\",\"id\":30,\"method\":\"ping\"}\r\n")
+        .await;
+    let pong = s.next().await;
+    assert_eq!(pong["id"], 30, "{pong}");
+    assert!(pong.get("result").is_some(), "{pong}");
+    s.send("\u{feff}{\"jsonrpc\":\"2.0\",\"id\":31,\"method\":\"ping\"}\n")
+        .await;
+    assert_eq!(s.next().await["id"], 31);
+
+    // A line over the 16 MiB bound: one answer, the rest of the line skipped, the session
+    // goes on with the next line.
+    let mut long = String::with_capacity(paas_mcp::mcp::stdio::MAX_LINE_BYTES + 64);
+    long.push_str(r#"{"jsonrpc":"2.0","id":40,"method":"ping","params":{"pad":""#);
+    long.extend(std::iter::repeat_n(
+        'x',
+        paas_mcp::mcp::stdio::MAX_LINE_BYTES,
+    ));
+    long.push_str("\"}}\n");
+    s.send(&long).await;
+    drop(long);
+    let (code, message) = error_of(&s.next().await, Value::Null);
+    assert_eq!(code, -32600);
+    assert!(message.contains("longer than"), "{message}");
+
+    // After all of it the session still works and the process still runs.
+    let list = s
+        .ask(r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#)
+        .await;
+    assert_eq!(list["id"], 2, "{list}");
+    assert!(list["result"]["tools"].is_array(), "{list}");
+    assert!(s.child.try_wait().unwrap().is_none(), "paas mcp exited");
+
+    drop(s.stdin);
+    let status = tokio::time::timeout(Duration::from_secs(20), s.child.wait())
         .await
-        .unwrap();
-    let first: Value = serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
-    assert_eq!(first["id"], 1);
-    stdin
-        .write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")
-        .await
-        .unwrap();
-    for garbage in [
-        "this is not json",
-        "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"no/such\"}",
-        "[1,2",
-        "{}",
-    ] {
-        stdin
-            .write_all(format!("{garbage}\n").as_bytes())
-            .await
-            .unwrap();
-    }
-    let list = json!({"jsonrpc":"2.0","id":2,"method":"tools/list"});
-    stdin
-        .write_all(format!("{list}\n").as_bytes())
-        .await
-        .unwrap();
-    let mut saw_error = false;
-    loop {
-        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .expect("server answers")
-            .unwrap()
-            .expect("server still running");
-        let msg: Value = serde_json::from_str(&line).expect("stdout carries only JSON-RPC");
-        if msg.get("error").is_some() {
-            saw_error = true;
-        }
-        if msg["id"] == 2 {
-            assert!(msg["result"]["tools"].is_array(), "{msg}");
-            break;
-        }
-    }
-    assert!(saw_error, "no JSON-RPC error for the unknown method");
-    drop(stdin);
-    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
-        .await
-        .unwrap()
+        .expect("exit on EOF within 20 s")
         .unwrap();
     assert!(status.success(), "exit on EOF: {status:?}");
 }

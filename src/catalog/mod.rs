@@ -211,6 +211,8 @@ pub struct StatusSnapshot {
     pub tools_hidden: Vec<HiddenTool>,
     /// Set when something is wrong; says what and what to run.
     pub problem: Option<String>,
+    /// Set when the server switched to a new token while running: when and from where.
+    pub token_switch: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]

@@ -12,6 +12,7 @@ mod get_app_by_id;
 mod mcp;
 mod mcp_http;
 mod mcp_python;
+mod mcp_token_reload;
 mod readme;
 mod sandbox_walkthrough;
 mod setup;

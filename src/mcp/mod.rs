@@ -15,6 +15,7 @@ pub mod selection;
 pub mod server;
 pub mod state;
 pub mod tools;
+pub mod vault;
 
 use std::sync::Arc;
 

@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 
 use crate::api::{self, ClientOptions};
 use crate::catalog::probe::{self, ProbeError};
-use crate::catalog::{Grant, StatusSnapshot, ToolContext};
+use crate::catalog::{Grant, StatusSnapshot, TokenVault, ToolContext};
 use crate::config::{self, Credentials};
 
 use super::cache;
@@ -69,6 +69,8 @@ pub struct ServerSettings {
     pub credentials: Result<Credentials, String>,
     /// Where to look for a new token while serving; `None` when it cannot change.
     pub source: Option<CredentialSource>,
+    /// Where `create_agent` / `rotate_agent` store new tokens (never in their answer).
+    pub vault: Option<Arc<dyn TokenVault>>,
     pub filter: Filter,
     pub allow_admin_token: bool,
     /// `~/.paas/cache` (scope probe results).
@@ -184,6 +186,7 @@ impl Shared {
         ToolContext {
             api,
             status: self.status.clone(),
+            vault: self.settings.vault.clone(),
         }
     }
 

@@ -10,6 +10,7 @@ mod cli_help;
 mod cli_support;
 mod get_app_by_id;
 mod mcp;
+mod mcp_agent_tokens;
 mod mcp_http;
 mod mcp_python;
 mod mcp_token_reload;

@@ -18,6 +18,7 @@ use crate::api::{ClientOptions, Token};
 use crate::catalog::{Profile, Scope};
 use crate::config::{self, Credentials, Paths, TokenSource};
 use crate::mcp::state::{CredentialSource, Renewal};
+use crate::mcp::vault::ConfigVault;
 use crate::mcp::{self, Filter, ServerSettings, Shared, http};
 
 #[derive(Debug, clap::Args)]
@@ -156,6 +157,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let settings = ServerSettings {
         credentials,
         source,
+        vault: Some(Arc::new(ConfigVault::new(paths.clone()))),
         filter,
         allow_admin_token: args.allow_admin_token,
         cache_dir: paths.config_dir.join("cache"),

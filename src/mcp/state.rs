@@ -94,6 +94,9 @@ struct Live {
     credentials: Result<Credentials, String>,
     /// The PaaS client exists only when credentials resolved and the URL parsed.
     client: Option<api::Client>,
+    /// What handlers get: `client`, or without credentials a client with no token that is
+    /// never used (only `paas_status` is served then).
+    handler_client: api::Client,
     /// Set once the server switched to a new token: when and from where (for `paas_status`).
     switched: Option<String>,
 }
@@ -102,9 +105,6 @@ struct Live {
 pub struct Shared {
     settings: ServerSettings,
     live: RwLock<Live>,
-    /// What handlers get without credentials: a client with no token that is never used
-    /// (only `paas_status` is served then).
-    idle_client: api::Client,
     /// `paas_status`'s facts, shared with every handler context.
     status: Arc<RwLock<StatusSnapshot>>,
     selection: RwLock<Selection>,
@@ -151,15 +151,17 @@ impl Shared {
             },
             Err(problem) => (None, Some(problem.clone())),
         };
-        let idle_client =
-            api::Client::new("http://127.0.0.1:9", None, settings.client_options.clone())?;
+        let handler_client = match &client {
+            Some(client) => client.clone(),
+            None => api::Client::new("http://127.0.0.1:9", None, settings.client_options.clone())?,
+        };
         let shared = Shared {
             live: RwLock::new(Live {
                 credentials: settings.credentials.clone(),
                 client,
+                handler_client,
                 switched: None,
             }),
-            idle_client,
             status,
             selection: RwLock::new(Selection::default()),
             notifiers: Mutex::new(Vec::new()),
@@ -178,11 +180,7 @@ impl Shared {
     /// The handler context for a call: the client of the current token (it changes when a
     /// new token is picked up, so take a fresh one per call).
     pub fn context(&self) -> ToolContext {
-        let api = self
-            .read_live()
-            .client
-            .clone()
-            .unwrap_or_else(|| self.idle_client.clone());
+        let api = self.read_live().handler_client.clone();
         ToolContext {
             api,
             status: self.status.clone(),
@@ -382,6 +380,7 @@ impl Shared {
         {
             let mut live = self.write_live();
             live.credentials = Ok(fresh);
+            live.handler_client = client.clone();
             live.client = Some(client);
             live.switched = Some(note);
         }

@@ -198,3 +198,54 @@ async fn a_token_replaced_by_paas_connect_is_switched_to_on_the_regular_tick() {
     );
     client.cancel().await.ok();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rewritten_token_file_is_picked_up_after_a_401() {
+    let world = World::start().await;
+    let (old_id, old_token) = world.agent("it-file-old", Profile::Observer.scopes()).await;
+    let token_file = world.home.path().join("paas-token");
+    std::fs::write(&token_file, &old_token).unwrap();
+    let file_arg = token_file.display().to_string();
+    let client = connect(command(
+        world.home.path(),
+        Some(&world.sandbox.url()),
+        None,
+        &["--token-file", &file_arg],
+    ))
+    .await;
+    assert_eq!(
+        tool_names(&client).await,
+        expected_tools(&grant_of(Profile::Observer))
+    );
+    world
+        .admin_post("/api/agents/delete", json!({ "id": old_id }))
+        .await;
+    let refused = call(&client, "list_apps", json!({})).await;
+    assert!(is_error(&refused), "{}", text(&refused));
+    assert!(
+        client.service().wait_for(1, NOTICE_WITHIN).await,
+        "no tools/list_changed after the 401"
+    );
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(
+        status.contains(&format!("Write a valid token to {file_arg}"))
+            && status.contains("no restart needed"),
+        "{status}"
+    );
+
+    let (_, new_token) = world.agent("it-file-new", Profile::Deployer.scopes()).await;
+    std::fs::write(&token_file, format!("{new_token}\n")).unwrap();
+    assert!(
+        client.service().wait_for(2, NOTICE_WITHIN).await,
+        "no tools/list_changed after the token file was rewritten"
+    );
+    wait_for_tools(&client, &expected_tools(&grant_of(Profile::Deployer))).await;
+    let apps = call(&client, "list_apps", json!({})).await;
+    assert!(!is_error(&apps), "{}", text(&apps));
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(
+        status.contains(&format!("switched to the token in {file_arg}")),
+        "{status}"
+    );
+    client.cancel().await.ok();
+}

@@ -14,6 +14,7 @@ pub mod probe;
 pub mod resolve;
 pub mod scopes;
 pub mod tools;
+pub mod vault;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,6 +25,7 @@ use serde_json::{Map, Value};
 
 pub use probe::{ProbeError, probe};
 pub use scopes::{Grant, Profile, Scope, UnknownScope};
+pub use vault::{AgentIdentity, StoredToken, TokenVault};
 
 /// How much a tool can change. Annotations and `--read-only` are derived from this alone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -181,6 +183,9 @@ pub struct ToolContext {
     pub api: crate::api::Client,
     /// Live facts about this server for `paas_status` (filled by the `mcp` layer).
     pub status: Arc<std::sync::RwLock<StatusSnapshot>>,
+    /// Where new agent tokens go instead of the tool result; `None` where there is no
+    /// credential store (the tools then say the token could not be stored).
+    pub vault: Option<Arc<dyn TokenVault>>,
 }
 
 /// What `paas_status` reports; the `mcp` layer keeps it current after every probe.
@@ -211,6 +216,8 @@ pub struct StatusSnapshot {
     pub tools_hidden: Vec<HiddenTool>,
     /// Set when something is wrong; says what and what to run.
     pub problem: Option<String>,
+    /// Set when the server switched to a new token while running: when and from where.
+    pub token_switch: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]

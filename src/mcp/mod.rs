@@ -17,6 +17,7 @@ pub mod server;
 pub mod state;
 pub mod stdio;
 pub mod tools;
+pub mod vault;
 
 use std::sync::Arc;
 

@@ -36,12 +36,12 @@ impl PaasServer {
         PaasServer { shared }
     }
 
-    /// The handler context for one call: the shared client, re-labelled with the MCP
+    /// The handler context for one call: the current token's client, re-labelled with the MCP
     /// client's name and version (`paas-mcp/<v> (<client>/<v>)`) so the PaaS access log
     /// says who is calling. Works for `initialize` sessions and 2026-07-28 per-request
     /// metadata alike.
     fn call_context(&self, client: Option<&Implementation>) -> ToolContext {
-        let mut context = self.shared.context().clone();
+        let mut context = self.shared.context();
         if let Some(info) = client {
             context.api = context.api.with_mcp_client(&info.name, &info.version);
         }
@@ -130,7 +130,7 @@ impl ServerHandler for PaasServer {
                     error,
                     crate::catalog::ToolError::Api(crate::api::ApiError::Unauthorized)
                 ) {
-                    self.shared.token_rejected().await;
+                    self.shared.token_rejected(call_context.api.token()).await;
                 }
                 let mapped = result::failure(def.name, &error);
                 if mapped.reprobe {

@@ -3,6 +3,10 @@
 //!
 //! The tool set depends only on the token (not on the session), so HTTP sessions share it;
 //! a change is pushed to every live session as `notifications/tools/list_changed`.
+//!
+//! The token can change while serving: the probe loop re-reads the credential source (the
+//! keychain or config.json of the context, or the `--token-file`) and switches to a token
+//! that `paas connect` stored since, so a rejected or replaced token never needs a restart.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -14,8 +18,8 @@ use tokio::sync::Notify;
 
 use crate::api::{self, ClientOptions};
 use crate::catalog::probe::{self, ProbeError};
-use crate::catalog::{Grant, StatusSnapshot, ToolContext};
-use crate::config::Credentials;
+use crate::catalog::{Grant, StatusSnapshot, TokenVault, ToolContext};
+use crate::config::{self, Credentials};
 
 use super::cache;
 use super::filter::Filter;
@@ -25,11 +29,48 @@ use super::selection::Selection;
 /// `paas_status` alone) and keeps probing in the background.
 const STARTUP_PROBE_BUDGET: Duration = Duration::from_secs(4);
 
+/// While the token is rejected, how often the credential source is read again for a new
+/// one. A local read (file, keychain) only: the PaaS hears nothing until the token changes.
+pub const REJECTED_RELOAD_EVERY: Duration = Duration::from_secs(5);
+
+/// Where a new token comes from, for the messages that tell the user how to give the
+/// server one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Renewal {
+    /// The keychain or config.json of the context: `paas connect` writes it.
+    Connect,
+    /// The `--token-file` at this path.
+    TokenFile(PathBuf),
+}
+
+/// How to read the credentials again while serving: same source order and context as at
+/// start. Absent for a token from the environment (a process's environment cannot change)
+/// and for `--sandbox` (its token lives as long as the server).
+#[derive(Clone)]
+pub struct CredentialSource {
+    pub renewal: Renewal,
+    /// Re-resolve: a cheap local read (config file, keychain, token file), never a PaaS
+    /// request. The error is the sentence for the log.
+    pub reload: Arc<dyn Fn() -> Result<Credentials, String> + Send + Sync>,
+}
+
+impl std::fmt::Debug for CredentialSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialSource")
+            .field("renewal", &self.renewal)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Everything `paas mcp` decided before serving.
 #[derive(Clone, Debug)]
 pub struct ServerSettings {
     /// Resolved credentials, or why there are none (the message says what to run).
     pub credentials: Result<Credentials, String>,
+    /// Where to look for a new token while serving; `None` when it cannot change.
+    pub source: Option<CredentialSource>,
+    /// Where `create_agent` / `rotate_agent` store new tokens (never in their answer).
+    pub vault: Option<Arc<dyn TokenVault>>,
     pub filter: Filter,
     pub allow_admin_token: bool,
     /// `~/.paas/cache` (scope probe results).
@@ -47,13 +88,25 @@ enum Notifier {
     Subscription(SubscriptionSink),
 }
 
+/// The credentials in use and their client; replaced when a new token is picked up.
+struct Live {
+    /// Resolved credentials, or why there are none.
+    credentials: Result<Credentials, String>,
+    /// The PaaS client exists only when credentials resolved and the URL parsed.
+    client: Option<api::Client>,
+    /// What handlers get: `client`, or without credentials a client with no token that is
+    /// never used (only `paas_status` is served then).
+    handler_client: api::Client,
+    /// Set once the server switched to a new token: when and from where (for `paas_status`).
+    switched: Option<String>,
+}
+
 /// The shared server state. Cheap to reach through `Arc`.
 pub struct Shared {
     settings: ServerSettings,
-    /// Handler context; the API client is fixed for the server's lifetime.
-    context: ToolContext,
-    /// The PaaS client exists only when credentials resolved and the URL parsed.
-    connected_client: Option<api::Client>,
+    live: RwLock<Live>,
+    /// `paas_status`'s facts, shared with every handler context.
+    status: Arc<RwLock<StatusSnapshot>>,
     selection: RwLock<Selection>,
     /// Live sessions to notify, keyed so a finished subscription can remove itself.
     notifiers: Mutex<Vec<(u64, Notifier)>>,
@@ -98,18 +151,18 @@ impl Shared {
             },
             Err(problem) => (None, Some(problem.clone())),
         };
-        // Handlers always get a client; without credentials it has no token and is never
-        // used (only `paas_status` is served).
         let handler_client = match &client {
             Some(client) => client.clone(),
             None => api::Client::new("http://127.0.0.1:9", None, settings.client_options.clone())?,
         };
         let shared = Shared {
-            context: ToolContext {
-                api: handler_client,
-                status,
-            },
-            connected_client: client,
+            live: RwLock::new(Live {
+                credentials: settings.credentials.clone(),
+                client,
+                handler_client,
+                switched: None,
+            }),
+            status,
             selection: RwLock::new(Selection::default()),
             notifiers: Mutex::new(Vec::new()),
             next_notifier: AtomicU64::new(0),
@@ -124,8 +177,29 @@ impl Shared {
         Ok(Arc::new(shared))
     }
 
-    pub fn context(&self) -> &ToolContext {
-        &self.context
+    /// The handler context for a call: the client of the current token (it changes when a
+    /// new token is picked up, so take a fresh one per call).
+    pub fn context(&self) -> ToolContext {
+        let api = self.read_live().handler_client.clone();
+        ToolContext {
+            api,
+            status: self.status.clone(),
+            vault: self.settings.vault.clone(),
+        }
+    }
+
+    fn read_live(&self) -> std::sync::RwLockReadGuard<'_, Live> {
+        match self.live.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn write_live(&self) -> std::sync::RwLockWriteGuard<'_, Live> {
+        match self.live.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 
     pub fn selection(&self) -> Selection {
@@ -140,10 +214,22 @@ impl Shared {
         self.reprobe.notify_one();
     }
 
-    /// A tool call got 401: the token is dead. Record it without sending more requests
-    /// with that token (every rejected request feeds the PaaS's IP lockout).
-    pub async fn token_rejected(&self) {
+    /// A tool call made with `token` got 401: that token is dead. Record it without sending
+    /// more requests with it (every rejected request feeds the PaaS's IP lockout), and wake
+    /// the loop so a token `paas connect` stored meanwhile is picked up at once. A 401 for a
+    /// token already replaced (a call that was in flight during a switch) changes nothing.
+    pub async fn token_rejected(&self, token: Option<&api::Token>) {
+        let current = self
+            .read_live()
+            .credentials
+            .as_ref()
+            .ok()
+            .map(|c| c.token.clone());
+        if token.is_some() && token != current.as_ref() {
+            return;
+        }
         self.apply(Observation::Rejected, true).await;
+        self.reprobe.notify_one();
     }
 
     /// Remember a legacy session's peer; closed sessions are pruned here so a long-running
@@ -209,19 +295,28 @@ impl Shared {
         .await;
     }
 
-    /// Re-probe every `reprobe_every`, and at once when asked. Runs until the task is dropped.
+    /// Re-probe every `reprobe_every`, and at once when asked. Before each probe the
+    /// credential source is read again and a changed token is switched to. While the token
+    /// is rejected, only that local read runs (every [`REJECTED_RELOAD_EVERY`] at most).
+    /// Runs until the task is dropped.
     pub async fn probe_loop(self: Arc<Self>) {
         if self.fatal.is_some() {
             return;
         }
         loop {
+            let wait = if self.is_rejected() {
+                self.settings.reprobe_every.min(REJECTED_RELOAD_EVERY)
+            } else {
+                self.settings.reprobe_every
+            };
             tokio::select! {
-                () = tokio::time::sleep(self.settings.reprobe_every) => {}
+                () = tokio::time::sleep(wait) => {}
                 () = self.reprobe.notified() => {}
             }
-            if self.is_rejected() {
+            let switched = self.pick_up_new_token().await;
+            if self.is_rejected() && !switched {
                 // Never probe again with a token the PaaS already refused: it feeds the
-                // lockout. The user runs `paas connect` and restarts the server.
+                // lockout. `paas connect` stores a new one; the next read picks it up.
                 continue;
             }
             let observation = self.observe().await;
@@ -229,16 +324,80 @@ impl Shared {
         }
     }
 
+    /// Read the credential source again; when its token or URL differs from the one in use,
+    /// make it the one every later call and probe uses. True when it switched.
+    async fn pick_up_new_token(&self) -> bool {
+        let Some(source) = self.settings.source.clone() else {
+            return false;
+        };
+        let reload = source.reload.clone();
+        let fresh = match tokio::task::spawn_blocking(move || reload()).await {
+            Ok(Ok(fresh)) => fresh,
+            Ok(Err(problem)) => {
+                tracing::debug!(%problem, "re-reading the credentials failed; keeping the token");
+                return false;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "re-reading the credentials failed; keeping the token");
+                return false;
+            }
+        };
+        let was_rejected = self.is_rejected();
+        {
+            let live = self.read_live();
+            if let Ok(current) = &live.credentials
+                && current.token == fresh.token
+                && current.url == fresh.url
+            {
+                return false;
+            }
+        }
+        let client = match api::Client::new(
+            &fresh.url,
+            Some(fresh.token.clone()),
+            self.settings.client_options.clone(),
+        ) {
+            Ok(client) => client,
+            Err(e) => {
+                tracing::warn!(url = %fresh.url, error = %e, "the new credentials are not usable; keeping the old token");
+                return false;
+            }
+        };
+        let from = match &source.renewal {
+            Renewal::Connect => format!("stored by paas connect for context {:?}", fresh.context),
+            Renewal::TokenFile(path) => format!("in {}", path.display()),
+        };
+        let why = if was_rejected {
+            "the previous one was rejected"
+        } else {
+            "it replaced the one this server started with"
+        };
+        let note = format!(
+            "switched to the token {from} at {} ({why}); no restart was needed",
+            chrono::Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
+        );
+        tracing::info!(context = %fresh.context, url = %fresh.url, "picked up a new token");
+        {
+            let mut live = self.write_live();
+            live.credentials = Ok(fresh);
+            live.handler_client = client.clone();
+            live.client = Some(client);
+            live.switched = Some(note);
+        }
+        self.rejected.store(false, Ordering::Relaxed);
+        true
+    }
+
     fn is_rejected(&self) -> bool {
         self.rejected.load(Ordering::Relaxed)
     }
 
     async fn observe(&self) -> Observation {
-        let Some(client) = &self.connected_client else {
+        let Some(client) = self.read_live().client.clone() else {
             return Observation::Unavailable("no PaaS client".to_owned());
         };
         // `probe` checks the token with one request before fanning out (spec §1.7 lockout).
-        match probe::probe(client).await {
+        match probe::probe(&client).await {
             Ok(grant) => Observation::Granted(grant),
             Err(ProbeError::Unauthorized) => Observation::Rejected,
             Err(e) => Observation::Unavailable(e.to_string()),
@@ -247,7 +406,7 @@ impl Shared {
 
     /// Record an observation; with `announce`, push `tools/list_changed` if the set changed.
     async fn apply(&self, observation: Observation, announce: bool) {
-        let Ok(creds) = &self.settings.credentials else {
+        let Ok(creds) = self.read_live().credentials.clone() else {
             return;
         };
         let cache_path = cache::path_for(&self.settings.cache_dir, &creds.url, &creds.token);
@@ -263,9 +422,9 @@ impl Shared {
                     false,
                     Some(format!(
                         "the PaaS at {} rejected the token (401 Unauthorized): it is wrong, was \
-                     rotated, or its agent was deleted. Run: paas connect {} (then restart the \
-                     MCP server or your editor)",
-                        creds.url, creds.url
+                         rotated, or its agent was deleted. {}",
+                        creds.url,
+                        self.renew_advice(&creds)
                     )),
                 )
             }
@@ -321,11 +480,12 @@ impl Shared {
             *current = selection.clone();
             changed
         };
-        let mut status = match self.context.status.write() {
+        let mut status = match self.status.write() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let creds = self.settings.credentials.as_ref().ok();
+        let live = self.read_live();
+        let creds = live.credentials.as_ref().ok();
         *status = StatusSnapshot {
             url: creds.map(|c| c.url.clone()).unwrap_or_default(),
             context: creds.map(|c| c.context.clone()).unwrap_or_default(),
@@ -343,8 +503,40 @@ impl Shared {
             tools_available: names,
             tools_hidden: selection.hidden,
             problem,
+            token_switch: live.switched.clone(),
         };
         changed
+    }
+
+    /// What the user does about a rejected token, and that no restart is needed when the
+    /// server can pick the new one up itself.
+    fn renew_advice(&self, creds: &Credentials) -> String {
+        let within = self
+            .settings
+            .reprobe_every
+            .min(REJECTED_RELOAD_EVERY)
+            .as_secs()
+            .max(1);
+        match self.settings.source.as_ref().map(|s| &s.renewal) {
+            Some(Renewal::Connect) => format!(
+                "Run: paas connect {}{}; the server picks the new token up within {within} s, no \
+                 restart needed",
+                creds.url,
+                config::context_flag(&creds.context)
+            ),
+            Some(Renewal::TokenFile(path)) => format!(
+                "Write a valid token to {} (e.g. from paas connect {}); the server picks it up \
+                 within {within} s, no restart needed",
+                path.display(),
+                creds.url
+            ),
+            None => format!(
+                "The token comes from the environment (PAAS_TOKEN), which cannot change while the \
+                 server runs: set a valid one and restart the MCP server (or your editor), or \
+                 unset PAAS_TOKEN and run: paas connect {}",
+                creds.url
+            ),
+        }
     }
 
     /// Push `tools/list_changed` to every live session; forget the ones that are gone.

@@ -43,6 +43,7 @@ async fn id_shaped_names_and_ids_both_resolve() {
             observed_scopes: grant.scopes.iter().copied().collect(),
             ..StatusSnapshot::default()
         })),
+        vault: None,
     };
 
     // A name with an id's shape (10 lowercase letters or digits) is not an id: the id

@@ -5,12 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test helpers
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use paas_mcp::api::{ApiRequest, Client, ClientOptions, Token};
 use paas_mcp::catalog::{
-    self, Grant, ProbeError, Profile, Scope, StatusSnapshot, ToolContext, ToolError, probe,
+    self, AgentIdentity, Grant, ProbeError, Profile, Scope, StatusSnapshot, StoredToken,
+    TokenVault, ToolContext, ToolError, probe,
 };
 use paas_sandbox::{Sandbox, SandboxOptions};
 use serde_json::{Value, json};
@@ -47,6 +48,7 @@ fn ctx_for(api: Client, grant: &Grant) -> ToolContext {
     ToolContext {
         api,
         status: Arc::new(RwLock::new(snapshot)),
+        vault: None,
     }
 }
 
@@ -512,10 +514,35 @@ async fn tools_work_without_apps_read_by_id() {
     sb.shutdown().await;
 }
 
+/// A vault that keeps (context, token) in memory, so the test can see what was stored.
+#[derive(Debug, Default)]
+struct Kept(Mutex<Vec<(String, String)>>);
+
+impl TokenVault for Kept {
+    fn store_agent_token(
+        &self,
+        agent: AgentIdentity<'_>,
+        token: &Token,
+    ) -> Result<StoredToken, String> {
+        let context = format!("agent-{}", agent.name);
+        self.0
+            .lock()
+            .unwrap()
+            .push((context.clone(), token.expose().to_owned()));
+        Ok(StoredToken {
+            context,
+            store: "memory".to_owned(),
+            updated: false,
+        })
+    }
+}
+
 #[tokio::test]
 async fn admin_tools_manage_agents_and_read_the_audit_log() {
     let sb = sandbox().await;
-    let ctx = ctx_for(client(&sb, sb.admin_token()), &Grant::admin());
+    let kept = Arc::new(Kept::default());
+    let mut ctx = ctx_for(client(&sb, sb.admin_token()), &Grant::admin());
+    ctx.vault = Some(kept.clone());
     let created = call(
         &ctx,
         "create_agent",
@@ -523,19 +550,21 @@ async fn admin_tools_manage_agents_and_read_the_audit_log() {
     )
     .await
     .expect("create agent");
-    assert!(
-        created.structured["token"]
-            .as_str()
-            .unwrap()
-            .starts_with("bpagt_")
-    );
+    // The token went to the vault, not into the answer.
+    assert_eq!(created.structured["context"], "agent-helper");
+    assert!(!created.structured.to_string().contains("bpagt_"));
+    assert!(!created.text.contains("bpagt_"));
+    let first = kept.0.lock().unwrap()[0].1.clone();
+    assert!(first.starts_with("bpagt_"));
     let list = call(&ctx, "list_agents", json!({})).await.unwrap();
     assert_eq!(list.structured["agents"][0]["name"], "helper");
     assert!(!list.text.contains("bpagt_"));
     let rotated = call(&ctx, "rotate_agent", json!({ "agent": "helper" }))
         .await
         .unwrap();
-    assert_ne!(rotated.structured["token"], created.structured["token"]);
+    assert!(!rotated.structured.to_string().contains("bpagt_"));
+    let second = kept.0.lock().unwrap()[1].1.clone();
+    assert!(second.starts_with("bpagt_") && second != first);
     match call(&ctx, "delete_agent", json!({ "agent": "helpr" })).await {
         Err(ToolError::NotFound { suggestions, .. }) => assert_eq!(suggestions, ["helper"]),
         other => panic!("{other:?}"),

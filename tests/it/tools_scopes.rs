@@ -285,6 +285,7 @@ async fn guards_are_exact_for_every_profile_and_odd_scope_set() {
                 observed_scopes: grant.scopes.iter().copied().collect(),
                 ..StatusSnapshot::default()
             })),
+            vault: None,
         };
         for (name, args) in plan(&ids, &dir) {
             let tool = catalog::find(name).unwrap();

@@ -107,6 +107,7 @@ async fn every_agent_tool_works_against_the_sandbox() {
         ctx: ToolContext {
             api,
             status: Arc::new(RwLock::new(status)),
+            vault: None,
         },
         called: BTreeSet::new(),
         external_failures: Vec::new(),

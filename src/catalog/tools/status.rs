@@ -144,6 +144,9 @@ fn render(s: &StatusSnapshot) -> String {
             lines.push(format!("  {} — {}", h.name, h.reason));
         }
     }
+    if let Some(switch) = &s.token_switch {
+        lines.push(format!("Token: {switch}"));
+    }
     if let Some(problem) = &s.problem {
         lines.push(format!("Problem: {problem}"));
     }

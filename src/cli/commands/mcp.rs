@@ -17,6 +17,8 @@ use super::Global;
 use crate::api::{ClientOptions, Token};
 use crate::catalog::{Profile, Scope};
 use crate::config::{self, Credentials, Paths, TokenSource};
+use crate::mcp::state::{CredentialSource, Renewal};
+use crate::mcp::vault::ConfigVault;
 use crate::mcp::{self, Filter, ServerSettings, Shared, http};
 
 #[derive(Debug, clap::Args)]
@@ -146,9 +148,17 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         resolve_credentials(&paths, global, args.token_file.as_deref())
     };
+    let source = match &credentials {
+        Ok(creds) if !args.sandbox && creds.source != TokenSource::Env => {
+            Some(credential_source(&paths, global, args.token_file.clone()))
+        }
+        _ => None,
+    };
 
     let settings = ServerSettings {
         credentials,
+        source,
+        vault: Some(Arc::new(ConfigVault::new(paths.clone()))),
         filter,
         allow_admin_token: args.allow_admin_token,
         cache_dir: paths.config_dir.join("cache"),
@@ -216,6 +226,29 @@ async fn serve_http(
     };
     http::serve(shared, bound, options, shutdown).await?;
     Ok(())
+}
+
+/// How the server reads its credentials again while running (a token `paas connect` stored
+/// since start, or a rewritten `--token-file`): the same resolution as at start.
+fn credential_source(
+    paths: &Paths,
+    global: &Global,
+    token_file: Option<PathBuf>,
+) -> CredentialSource {
+    let renewal = match &token_file {
+        Some(path) => Renewal::TokenFile(path.clone()),
+        None => Renewal::Connect,
+    };
+    let (paths, context) = (paths.clone(), global.context.clone());
+    CredentialSource {
+        renewal,
+        reload: Arc::new(move || {
+            let global = Global {
+                context: context.clone(),
+            };
+            resolve_credentials(&paths, &global, token_file.as_deref())
+        }),
+    }
 }
 
 /// Credentials as `Ok`, or the sentence `paas_status` will show.

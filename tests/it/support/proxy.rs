@@ -1,5 +1,7 @@
 //! A tiny recording reverse proxy in front of the sandbox: forwards every request and keeps
-//! the `User-Agent` and `X-Request-Id` it saw, so tests can check what `paas mcp` sends.
+//! the `User-Agent`, `X-Request-Id` and bearer token it saw (with the answer's status), so
+//! tests can check what `paas mcp` sends. It sets `X-Forwarded-Host` like a real reverse
+//! proxy, so the PaaS's discovery manifest names the proxy and `paas connect` stores it.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -15,6 +17,18 @@ use axum::response::Response;
 pub struct Seen {
     pub user_agents: Vec<String>,
     pub request_ids: Vec<String>,
+    /// Every request in arrival order.
+    pub requests: Vec<Exchange>,
+}
+
+/// One request as the proxy saw it.
+#[derive(Clone, Debug, Default)]
+pub struct Exchange {
+    /// The bearer token sent, empty when none.
+    pub bearer: String,
+    pub path: String,
+    /// The answer's status; 0 while it is still in flight.
+    pub status: u16,
 }
 
 /// An answer the proxy gives instead of forwarding, for the next `count` requests to
@@ -82,7 +96,7 @@ impl Proxy {
 async fn forward(State(up): State<Upstream>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let header = |h: &HeaderMap, k: &str| h.get(k).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    {
+    let seq = {
         let mut seen = up.seen.lock().unwrap();
         if let Some(ua) = header(&parts.headers, "user-agent") {
             seen.user_agents.push(ua);
@@ -90,7 +104,22 @@ async fn forward(State(up): State<Upstream>, request: Request) -> Response {
         if let Some(id) = header(&parts.headers, "x-request-id") {
             seen.request_ids.push(id);
         }
-    }
+        let bearer = header(&parts.headers, "authorization")
+            .and_then(|a| a.strip_prefix("Bearer ").map(str::to_owned))
+            .unwrap_or_default();
+        seen.requests.push(Exchange {
+            bearer,
+            path: parts.uri.path().to_owned(),
+            status: 0,
+        });
+        seen.requests.len() - 1
+    };
+    let response = answer(&up, parts, body).await;
+    up.seen.lock().unwrap().requests[seq].status = response.status().as_u16();
+    response
+}
+
+async fn answer(up: &Upstream, parts: axum::http::request::Parts, body: Body) -> Response {
     let forced = {
         let mut forced = up.forced.lock().unwrap();
         let hit = forced
@@ -125,6 +154,9 @@ async fn forward(State(up): State<Upstream>, request: Request) -> Response {
         if k != "host" && k != "content-length" {
             out = out.header(k.as_str(), v.as_bytes());
         }
+    }
+    if let Some(host) = parts.headers.get("host") {
+        out = out.header("x-forwarded-host", host.as_bytes());
     }
     match out.send().await {
         Ok(resp) => {

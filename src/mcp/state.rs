@@ -279,7 +279,11 @@ impl Shared {
             };
             // No `tools/list_changed` for this one: nobody has a list yet (tools/list waits
             // for `ready`), so the first list a client gets is already this one.
-            self.apply(observation, false).await;
+            let observed = self.apply(observation, false).await;
+            self.ready.send_replace(true);
+            // The waiting `tools/list` goes first; the disk write is not on its path.
+            tokio::task::yield_now().await;
+            remember(observed);
         }
         self.ready.send_replace(true);
     }
@@ -320,7 +324,7 @@ impl Shared {
                 continue;
             }
             let observation = self.observe().await;
-            self.apply(observation, true).await;
+            remember(self.apply(observation, true).await);
         }
     }
 
@@ -405,14 +409,20 @@ impl Shared {
     }
 
     /// Record an observation; with `announce`, push `tools/list_changed` if the set changed.
-    async fn apply(&self, observation: Observation, announce: bool) {
+    /// Returns a freshly observed grant for the caller to [`remember`] once nobody waits.
+    async fn apply(&self, observation: Observation, announce: bool) -> Option<Observed> {
         let Ok(creds) = self.read_live().credentials.clone() else {
-            return;
+            return None;
         };
         let cache_path = cache::path_for(&self.settings.cache_dir, &creds.url, &creds.token);
+        let mut observed = None;
         let (grant, connected, problem) = match observation {
             Observation::Granted(grant) => {
-                cache::store(&cache_path, &creds.url, &grant);
+                observed = Some(Observed {
+                    cache_path: cache_path.clone(),
+                    url: creds.url.clone(),
+                    grant: grant.clone(),
+                });
                 (Some(grant), true, None)
             }
             Observation::Rejected => {
@@ -460,6 +470,7 @@ impl Shared {
         if changed && announce {
             self.notify_tools_changed().await;
         }
+        observed
     }
 
     /// Recompute the selection and the status snapshot; true when the tool list changed.
@@ -557,6 +568,20 @@ impl Shared {
         if !dead.is_empty() {
             self.lock_notifiers().retain(|(id, _)| !dead.contains(id));
         }
+    }
+}
+
+/// A grant the PaaS just confirmed, to be cached on disk for when it cannot be reached.
+struct Observed {
+    cache_path: PathBuf,
+    url: String,
+    grant: Grant,
+}
+
+/// Write the probe cache (the fallback when the PaaS is unreachable at the next start).
+fn remember(observed: Option<Observed>) {
+    if let Some(o) = observed {
+        cache::store(&o.cache_path, &o.url, &o.grant);
     }
 }
 

@@ -12,6 +12,7 @@ pub mod fence;
 pub mod mask;
 pub mod probe;
 pub mod resolve;
+pub mod schemas;
 pub mod scopes;
 pub mod tools;
 pub mod vault;

@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 
 use rmcp::model::{Tool, ToolAnnotations};
 
-use crate::catalog::{self, Access, ToolDef};
+use crate::catalog::{self, Access, ToolDef, schemas};
 
 use super::filter::Filter;
 
 /// The MCP definitions built so far, by tool name. Catalogue entries never change at run
-/// time, so each schema is generated (schemars) once per process instead of on every
+/// time, so each schema is read ([`schemas`]) once per process instead of on every
 /// `tools/list`; a cached [`Tool`] clones cheaply (the schemas sit behind `Arc`s).
 static BUILT: Mutex<BTreeMap<&'static str, Tool>> = Mutex::new(BTreeMap::new());
 
@@ -30,9 +30,9 @@ pub fn to_mcp(def: &'static ToolDef) -> Tool {
 
 /// Build the definitions of every tool the filter lets through on a background thread.
 ///
-/// Generating the schemas of the catalogue takes about as long as the scope probes, and the
-/// probes mostly wait on the network: started first thing, the work overlaps them and the
-/// first `tools/list` finds the definitions ready.
+/// Reading the schemas is cheap ([`schemas`]) but not free, and the scope probes mostly wait
+/// on the network: started first thing, the work overlaps them and the first `tools/list`
+/// finds the definitions ready.
 pub fn warm_up(filter: &Filter) {
     let defs: Vec<&'static ToolDef> = catalog::all()
         .iter()
@@ -56,11 +56,11 @@ fn lock() -> std::sync::MutexGuard<'static, BTreeMap<&'static str, Tool>> {
 }
 
 fn build(def: &ToolDef) -> Tool {
-    let mut tool = Tool::new(def.name, def.description, Arc::new((def.input_schema)()))
+    let mut tool = Tool::new(def.name, def.description, Arc::new(schemas::input(def)))
         .with_title(def.title)
         .with_annotations(annotations(def));
-    if let Some(schema) = def.output_schema {
-        tool = tool.with_raw_output_schema(Arc::new(schema()));
+    if let Some(schema) = schemas::output(def) {
+        tool = tool.with_raw_output_schema(Arc::new(schema));
     }
     tool
 }

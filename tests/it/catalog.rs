@@ -323,3 +323,33 @@ fn every_agent_route_has_a_tool_with_at_least_its_guard() {
         }
     }
 }
+
+/// The schemas embedded in the binary are the catalogue's: fails when `src/catalog/schemas.json`
+/// is stale; `UPDATE_TOOL_SCHEMAS=1` rewrites it.
+#[test]
+fn embedded_tool_schemas_match_the_catalogue() {
+    use paas_mcp::catalog::schemas;
+    let fresh = schemas::generate();
+    if schemas::EMBEDDED == fresh {
+        for tool in paas_mcp::catalog::all() {
+            assert_eq!(schemas::input(tool), (tool.input_schema)(), "{}", tool.name);
+            assert_eq!(
+                schemas::output(tool),
+                tool.output_schema.map(|output| output()),
+                "{}",
+                tool.name
+            );
+        }
+        return;
+    }
+    if std::env::var_os("UPDATE_TOOL_SCHEMAS").is_some() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/catalog/schemas.json");
+        std::fs::write(&path, fresh).expect("src/catalog/schemas.json is writable");
+        return;
+    }
+    panic!(
+        "src/catalog/schemas.json is stale: run `UPDATE_TOOL_SCHEMAS=1 cargo test --test it catalog` \
+         and commit it"
+    );
+}

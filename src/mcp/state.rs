@@ -107,7 +107,8 @@ pub struct Shared {
     live: RwLock<Live>,
     /// `paas_status`'s facts, shared with every handler context.
     status: Arc<RwLock<StatusSnapshot>>,
-    selection: RwLock<Selection>,
+    /// Shared, not cloned, by every call: a call reads it once.
+    selection: RwLock<Arc<Selection>>,
     /// Live sessions to notify, keyed so a finished subscription can remove itself.
     notifiers: Mutex<Vec<(u64, Notifier)>>,
     next_notifier: AtomicU64,
@@ -163,7 +164,7 @@ impl Shared {
                 switched: None,
             }),
             status,
-            selection: RwLock::new(Selection::default()),
+            selection: RwLock::new(Arc::new(Selection::default())),
             notifiers: Mutex::new(Vec::new()),
             next_notifier: AtomicU64::new(0),
             reprobe: Notify::new(),
@@ -202,7 +203,7 @@ impl Shared {
         }
     }
 
-    pub fn selection(&self) -> Selection {
+    pub fn selection(&self) -> Arc<Selection> {
         match self.selection.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
@@ -291,6 +292,9 @@ impl Shared {
     /// Wait until the first scope check has been applied (bounded: a stuck check never
     /// blocks a client for longer than the start-up budget).
     pub async fn ready(&self) {
+        if *self.ready.borrow() {
+            return;
+        }
         let mut ready = self.ready.subscribe();
         let _ = tokio::time::timeout(
             STARTUP_PROBE_BUDGET + Duration::from_secs(1),
@@ -488,7 +492,7 @@ impl Shared {
                 Err(poisoned) => poisoned.into_inner(),
             };
             let changed = current.names() != names;
-            *current = selection.clone();
+            *current = Arc::new(selection.clone());
             changed
         };
         let mut status = match self.status.write() {

@@ -8,9 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use rmcp::model::{Tool, ToolAnnotations};
 
-use crate::catalog::{self, Access, ToolDef, schemas};
-
-use super::filter::Filter;
+use crate::catalog::{Access, ToolDef, schemas};
 
 /// The MCP definitions built so far, by tool name. Catalogue entries never change at run
 /// time, so each schema is read ([`schemas`]) once per process instead of on every
@@ -22,33 +20,10 @@ pub fn to_mcp(def: &'static ToolDef) -> Tool {
     if let Some(tool) = lock().get(def.name) {
         return tool.clone();
     }
-    // Built outside the lock, so a `tools/list` never waits for a whole warm-up batch; a
-    // tool built twice by a race is the same value.
+    // Built outside the lock (HTTP sessions list tools concurrently); a tool built twice
+    // by a race is the same value.
     let tool = build(def);
     lock().entry(def.name).or_insert(tool).clone()
-}
-
-/// Build the definitions of every tool the filter lets through on a background thread.
-///
-/// Reading the schemas is cheap ([`schemas`]) but not free, and the scope probes mostly wait
-/// on the network: started first thing, the work overlaps them and the first `tools/list`
-/// finds the definitions ready.
-pub fn warm_up(filter: &Filter) {
-    let defs: Vec<&'static ToolDef> = catalog::all()
-        .iter()
-        .filter(|def| filter.removes(def).is_none())
-        .collect();
-    let spawned = std::thread::Builder::new()
-        .name("paas-tool-defs".to_owned())
-        .spawn(move || {
-            for def in defs {
-                to_mcp(def);
-            }
-        });
-    if let Err(e) = spawned {
-        // Not fatal: `tools/list` builds what it needs itself.
-        tracing::debug!("cannot start the tool definition warm-up thread: {e}");
-    }
 }
 
 fn lock() -> std::sync::MutexGuard<'static, BTreeMap<&'static str, Tool>> {

@@ -118,7 +118,6 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    mcp::tools::warm_up(&filter);
     if let Some(addr) = args.http {
         if !addr.ip().is_loopback() && !args.allow_remote {
             eprintln!(

@@ -282,8 +282,6 @@ impl Shared {
             // for `ready`), so the first list a client gets is already this one.
             let observed = self.apply(observation, false).await;
             self.ready.send_replace(true);
-            // The waiting `tools/list` goes first; the disk write is not on its path.
-            tokio::task::yield_now().await;
             remember(observed);
         }
         self.ready.send_replace(true);
@@ -582,10 +580,12 @@ struct Observed {
     grant: Grant,
 }
 
-/// Write the probe cache (the fallback when the PaaS is unreachable at the next start).
+/// Write the probe cache (the fallback when the PaaS is unreachable at the next start) on a
+/// blocking thread: the atomic rename costs about as much as answering `tools/list`, and
+/// nobody waits for it. A write under way is finished before the process exits.
 fn remember(observed: Option<Observed>) {
     if let Some(o) = observed {
-        cache::store(&o.cache_path, &o.url, &o.grant);
+        tokio::task::spawn_blocking(move || cache::store(&o.cache_path, &o.url, &o.grant));
     }
 }
 

@@ -99,6 +99,9 @@ struct Live {
     handler_client: api::Client,
     /// Set once the server switched to a new token: when and from where (for `paas_status`).
     switched: Option<String>,
+    /// Why these credentials cannot work at all (none configured, unusable URL): nothing is
+    /// probed until the credential source yields usable ones.
+    fatal: Option<String>,
 }
 
 /// The shared server state. Cheap to reach through `Arc`.
@@ -117,8 +120,6 @@ pub struct Shared {
     ready: tokio::sync::watch::Sender<bool>,
     /// The PaaS answered 401 to this token: stop sending it.
     rejected: AtomicBool,
-    /// Why the configuration cannot work at all (no credentials, bad URL): no probing.
-    fatal: Option<String>,
 }
 
 /// The outcome of one scope check, before it is applied.
@@ -152,6 +153,21 @@ impl Shared {
             },
             Err(problem) => (None, Some(problem.clone())),
         };
+        // A server started before `paas connect` picks the connection up by itself.
+        let fatal = match (fatal, &settings.source) {
+            (Some(problem), Some(source)) if matches!(source.renewal, Renewal::Connect) => {
+                Some(format!(
+                    "{problem} (this server picks the connection up within {} s of paas \
+                     connect; no restart needed)",
+                    settings
+                        .reprobe_every
+                        .min(REJECTED_RELOAD_EVERY)
+                        .as_secs()
+                        .max(1)
+                ))
+            }
+            (fatal, _) => fatal,
+        };
         let handler_client = match &client {
             Some(client) => client.clone(),
             None => api::Client::new("http://127.0.0.1:9", None, settings.client_options.clone())?,
@@ -162,6 +178,7 @@ impl Shared {
                 client,
                 handler_client,
                 switched: None,
+                fatal: fatal.clone(),
             }),
             status,
             selection: RwLock::new(Arc::new(Selection::default())),
@@ -170,11 +187,9 @@ impl Shared {
             reprobe: Notify::new(),
             ready: tokio::sync::watch::Sender::new(false),
             rejected: AtomicBool::new(false),
-            fatal,
             settings,
         };
-        let problem = shared.fatal.clone();
-        shared.apply_selection(None, false, problem);
+        shared.apply_selection(None, false, fatal);
         Ok(Arc::new(shared))
     }
 
@@ -269,7 +284,7 @@ impl Shared {
     /// is answered; `tools/list` and `tools/call` wait for it ([`Shared::ready`]) so the
     /// first list is already the token's.
     pub async fn startup_probe(&self) {
-        if self.fatal.is_none() {
+        if !self.is_fatal() {
             let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, self.observe()).await
             {
                 Ok(observation) => observation,
@@ -306,11 +321,11 @@ impl Shared {
     /// is rejected, only that local read runs (every [`REJECTED_RELOAD_EVERY`] at most).
     /// Runs until the task is dropped.
     pub async fn probe_loop(self: Arc<Self>) {
-        if self.fatal.is_some() {
+        if self.is_fatal() && self.settings.source.is_none() {
             return;
         }
         loop {
-            let wait = if self.is_rejected() {
+            let wait = if self.is_rejected() || self.is_fatal() {
                 self.settings.reprobe_every.min(REJECTED_RELOAD_EVERY)
             } else {
                 self.settings.reprobe_every
@@ -320,6 +335,10 @@ impl Shared {
                 () = self.reprobe.notified() => {}
             }
             let switched = self.pick_up_new_token().await;
+            if self.is_fatal() {
+                // Still nothing usable: keep reading the source, never probe.
+                continue;
+            }
             if self.is_rejected() && !switched {
                 // Never probe again with a token the PaaS already refused: it feeds the
                 // lockout. `paas connect` stores a new one; the next read picks it up.
@@ -349,6 +368,7 @@ impl Shared {
             }
         };
         let was_rejected = self.is_rejected();
+        let had_none = self.is_fatal();
         {
             let live = self.read_live();
             if let Ok(current) = &live.credentials
@@ -373,7 +393,9 @@ impl Shared {
             Renewal::Connect => format!("stored by paas connect for context {:?}", fresh.context),
             Renewal::TokenFile(path) => format!("in {}", path.display()),
         };
-        let why = if was_rejected {
+        let why = if had_none {
+            "the server started without a usable connection"
+        } else if was_rejected {
             "the previous one was rejected"
         } else {
             "it replaced the one this server started with"
@@ -389,9 +411,14 @@ impl Shared {
             live.handler_client = client.clone();
             live.client = Some(client);
             live.switched = Some(note);
+            live.fatal = None;
         }
         self.rejected.store(false, Ordering::Relaxed);
         true
+    }
+
+    fn is_fatal(&self) -> bool {
+        self.read_live().fatal.is_some()
     }
 
     fn is_rejected(&self) -> bool {

@@ -249,3 +249,37 @@ async fn a_rewritten_token_file_is_picked_up_after_a_401() {
     );
     client.cancel().await.ok();
 }
+
+/// Started before the first `paas connect` (nothing configured): only `paas_status`, which
+/// says to connect; after `paas connect` the tools appear without a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_started_before_paas_connect_picks_the_connection_up() {
+    let world = World::start().await;
+    let home = Home::new();
+    let client = serve(&home, &[]).await;
+    assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(
+        status.contains("paas connect") && status.contains("no restart needed"),
+        "{status}"
+    );
+
+    let (_, token) = world
+        .agent("it-reload-first", Profile::Observer.scopes())
+        .await;
+    paas_connect(&home, &world.sandbox.url(), &token).await;
+
+    assert!(
+        client.service().wait_for(1, NOTICE_WITHIN).await,
+        "no tools/list_changed after the first paas connect"
+    );
+    wait_for_tools(&client, &expected_tools(&grant_of(Profile::Observer))).await;
+    let listed = call(&client, "list_apps", json!({})).await;
+    assert!(!is_error(&listed), "{}", text(&listed));
+    let status = text(&call(&client, "paas_status", json!({})).await);
+    assert!(
+        status.contains("started without a usable connection"),
+        "{status}"
+    );
+    client.cancel().await.ok();
+}

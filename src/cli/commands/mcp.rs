@@ -147,11 +147,13 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         resolve_credentials(&paths, global, args.token_file.as_deref())
     };
+    // Where to look for a new token while serving: not for the sandbox or an environment
+    // token (neither can change); with no usable credentials yet, wherever `paas connect`
+    // (or the token file) will put them.
     let source = match &credentials {
-        Ok(creds) if !args.sandbox && creds.source != TokenSource::Env => {
-            Some(credential_source(&paths, global, args.token_file.clone()))
-        }
-        _ => None,
+        _ if args.sandbox => None,
+        Ok(creds) if creds.source == TokenSource::Env => None,
+        _ => Some(credential_source(&paths, global, args.token_file.clone())),
     };
 
     let settings = ServerSettings {

@@ -284,22 +284,22 @@ impl Shared {
     /// is answered; `tools/list` and `tools/call` wait for it ([`Shared::ready`]) so the
     /// first list is already the token's.
     pub async fn startup_probe(&self) {
-        if !self.is_fatal() {
-            let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, self.observe()).await
-            {
-                Ok(observation) => observation,
-                Err(_) => Observation::Unavailable(format!(
-                    "the scope check did not finish within {} s",
-                    STARTUP_PROBE_BUDGET.as_secs()
-                )),
-            };
-            // No `tools/list_changed` for this one: nobody has a list yet (tools/list waits
-            // for `ready`), so the first list a client gets is already this one.
-            let observed = self.apply(observation, false).await;
+        if self.is_fatal() {
             self.ready.send_replace(true);
-            remember(observed);
+            return;
         }
+        let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, self.observe()).await {
+            Ok(observation) => observation,
+            Err(_) => Observation::Unavailable(format!(
+                "the scope check did not finish within {} s",
+                STARTUP_PROBE_BUDGET.as_secs()
+            )),
+        };
+        // No `tools/list_changed` for this one: nobody has a list yet (tools/list waits for
+        // `ready`), so the first list a client gets is already this one.
+        let observed = self.apply(observation, false).await;
         self.ready.send_replace(true);
+        remember(observed);
     }
 
     /// Wait until the first scope check has been applied (bounded: a stuck check never

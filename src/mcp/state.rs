@@ -81,6 +81,14 @@ pub struct ServerSettings {
     pub client_options: ClientOptions,
 }
 
+impl ServerSettings {
+    /// How often the credential source is read again while there is no usable token
+    /// (rejected, or none configured yet): never slower than the regular re-probe.
+    fn reload_every(&self) -> Duration {
+        self.reprobe_every.min(REJECTED_RELOAD_EVERY)
+    }
+}
+
 /// One place to notify: a legacy session (`initialize`) or a 2026-07-28 subscription.
 #[derive(Clone)]
 enum Notifier {
@@ -159,11 +167,7 @@ impl Shared {
                 Some(format!(
                     "{problem} (this server picks the connection up within {} s of paas \
                      connect; no restart needed)",
-                    settings
-                        .reprobe_every
-                        .min(REJECTED_RELOAD_EVERY)
-                        .as_secs()
-                        .max(1)
+                    settings.reload_every().as_secs().max(1)
                 ))
             }
             (fatal, _) => fatal,
@@ -326,7 +330,7 @@ impl Shared {
         }
         loop {
             let wait = if self.is_rejected() || self.is_fatal() {
-                self.settings.reprobe_every.min(REJECTED_RELOAD_EVERY)
+                self.settings.reload_every()
             } else {
                 self.settings.reprobe_every
             };
@@ -551,12 +555,7 @@ impl Shared {
     /// What the user does about a rejected token, and that no restart is needed when the
     /// server can pick the new one up itself.
     fn renew_advice(&self, creds: &Credentials) -> String {
-        let within = self
-            .settings
-            .reprobe_every
-            .min(REJECTED_RELOAD_EVERY)
-            .as_secs()
-            .max(1);
+        let within = self.settings.reload_every().as_secs().max(1);
         match self.settings.source.as_ref().map(|s| &s.renewal) {
             Some(Renewal::Connect) => format!(
                 "Run: paas connect {}{}; the server picks the new token up within {within} s, no \

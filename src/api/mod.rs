@@ -235,7 +235,7 @@ impl Client {
         path: &str,
         upload: &upload::Upload,
     ) -> Result<Value, ApiError> {
-        let url = self.url(path);
+        let url = self.url(path, &[]);
         let response = self
             .dispatch(&|| {
                 let form = upload.form()?;
@@ -295,8 +295,20 @@ impl Client {
         Err(error_from_response(response).await)
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base_url(), path)
+    /// `path` under the base URL (which may have a path prefix), with `query` appended.
+    /// Built from the parsed base instead of re-parsing a whole URL string per request,
+    /// which (host validation included) was a visible part of a tool call's CPU time.
+    fn url(&self, path: &str, query: &[(String, String)]) -> url::Url {
+        let mut url = self.base.clone();
+        let prefix = url.path().trim_end_matches('/');
+        let full = format!("{prefix}{path}");
+        url.set_path(&full);
+        url.set_query(None);
+        url.set_fragment(None);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        url
     }
 
     fn request(&self, request: &ApiRequest) -> reqwest::RequestBuilder {
@@ -306,10 +318,9 @@ impl Client {
             HttpMethod::Post => reqwest::Method::POST,
             HttpMethod::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self.http.request(method, self.url(&request.path));
-        if !request.query.is_empty() {
-            builder = builder.query(&request.query);
-        }
+        let mut builder = self
+            .http
+            .request(method, self.url(&request.path, &request.query));
         if let Some(body) = &request.body {
             builder = builder.json(body);
         }
@@ -413,4 +424,33 @@ fn error_message(body: &str) -> Option<String> {
         .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_else(|| body.trim().to_owned());
     (!message.is_empty()).then_some(message)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn request_urls_keep_the_base_prefix_and_encode_the_query() {
+        let query = vec![("id".to_owned(), "a b&c/é".to_owned())];
+        for (base, want) in [
+            (
+                "http://127.0.0.1:8080",
+                "http://127.0.0.1:8080/api/apps/get?id=a+b%26c%2F%C3%A9",
+            ),
+            (
+                "https://paas.example/base/",
+                "https://paas.example/base/api/apps/get?id=a+b%26c%2F%C3%A9",
+            ),
+        ] {
+            let client = Client::new(base, None, ClientOptions::default()).unwrap();
+            assert_eq!(client.url("/api/apps/get", &query).as_str(), want);
+            assert_eq!(
+                client.url("/api/apps", &[]).as_str(),
+                want.split("/get").next().unwrap()
+            );
+        }
+    }
 }

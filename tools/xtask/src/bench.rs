@@ -242,15 +242,33 @@ pub fn run(args: &[String]) -> Result<()> {
         reference: Some(("process spawn (`paas --version`)".into(), spawn_floor)),
     });
 
-    // Per-call latency through MCP vs the same REST call made directly.
+    // Per-call latency through MCP vs the same REST call made directly; and a bare `ping`
+    // round trip, ours next to an rmcp server that does nothing else, to show how much of it
+    // is the MCP library's own loop.
     std::thread::sleep(Duration::from_millis(1100));
     let mut client = StdioMcp::spawn(mcp_command(&deployer_token, &[]))?;
     client.initialize()?;
+    let mut bare = StdioMcp::spawn({
+        let mut c = Command::new(std::env::current_exe().context("locating xtask")?);
+        c.arg("bare-mcp");
+        c
+    })?;
+    bare.initialize()?;
     let calls = options.runs.max(10) * 4;
     let mut via_mcp = Vec::new();
     let mut direct = Vec::new();
+    let mut pings = Vec::new();
+    let mut bare_pings = Vec::new();
     let path = format!("/api/apps/get?id={app_id}");
     for _ in 0..calls {
+        std::thread::sleep(Duration::from_millis(110));
+        let t = Instant::now();
+        client.request("ping", json!({}))?;
+        pings.push(ms(t.elapsed()));
+        std::thread::sleep(Duration::from_millis(110));
+        let t = Instant::now();
+        bare.request("ping", json!({}))?;
+        bare_pings.push(ms(t.elapsed()));
         std::thread::sleep(Duration::from_millis(110));
         let t = Instant::now();
         http.get(&sandbox.url, &deployer_token, &path)?;
@@ -281,6 +299,17 @@ pub fn run(args: &[String]) -> Result<()> {
         target: None,
         reference: Some(("GET /api/apps/get direct (reqwest)".into(), direct)),
     });
+    metrics.push(Metric {
+        name: "mcp: ping round trip (no tool, no REST call)".into(),
+        unit: "ms",
+        samples: pings,
+        target: None,
+        reference: Some((
+            "bare rmcp server ping (`xtask bare-mcp`)".into(),
+            bare_pings,
+        )),
+    });
+    drop(bare);
     if let Some(rss) = peak_rss_mb(client.pid()) {
         metrics.push(Metric {
             name: "mcp: peak RSS after calls".into(),

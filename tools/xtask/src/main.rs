@@ -5,6 +5,7 @@
 //!
 //! This is a benchmark, not a test: nothing in `cargo test` depends on timings.
 
+mod bare_mcp;
 mod bench;
 mod mcp_client;
 mod report;
@@ -15,6 +16,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("bench") => bench::run(&args[1..]),
+        // Spawned by `bench` as the reference MCP server; not meant to be run by hand.
+        Some("bare-mcp") => bare_mcp::run(),
         _ => {
             eprintln!("usage: cargo run --release -p xtask -- bench [--runs N] [--out FILE]");
             return ExitCode::from(2);

@@ -21,7 +21,7 @@ impl StdioMcp {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .context("spawning paas mcp")?;
+            .context("spawning the MCP server")?;
         let stdin = child.stdin.take().context("no stdin")?;
         let stdout = BufReader::new(child.stdout.take().context("no stdout")?);
         Ok(StdioMcp {
@@ -50,10 +50,10 @@ impl StdioMcp {
         Ok(result)
     }
 
-    /// Send one request and wait for its answer (notifications in between are skipped).
-    /// Returns the size of the compact JSON `result` too (what a client puts into the model's
-    /// context), for size measurements.
-    pub fn request_sized(&mut self, method: &str, params: Value) -> Result<(Value, usize)> {
+    /// Send one request and wait for its `result` (notifications in between are skipped).
+    /// Timed by the latency suites, so it does no more than a client must: write the line,
+    /// read and parse the answer.
+    pub fn request(&mut self, method: &str, params: Value) -> Result<Value> {
         let id = self.next_id;
         self.next_id += 1;
         let line = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
@@ -63,23 +63,25 @@ impl StdioMcp {
         loop {
             buf.clear();
             if self.stdout.read_line(&mut buf)? == 0 {
-                bail!("paas mcp closed stdout while waiting for {method}");
+                bail!("the MCP server closed stdout while waiting for {method}");
             }
-            let message: Value = serde_json::from_str(buf.trim())
-                .with_context(|| format!("non-JSON line from paas mcp: {buf:?}"))?;
-            if message.get("id") == Some(&json!(id)) {
+            let mut message: Value = serde_json::from_str(buf.trim())
+                .with_context(|| format!("non-JSON line from the MCP server: {buf:?}"))?;
+            if message.get("id").and_then(Value::as_u64) == Some(id) {
                 if let Some(error) = message.get("error") {
                     bail!("{method} failed: {error}");
                 }
-                let result = message.get("result").cloned().unwrap_or(Value::Null);
-                let size = serde_json::to_vec(&result)?.len();
-                return Ok((result, size));
+                return Ok(message["result"].take());
             }
         }
     }
 
-    pub fn request(&mut self, method: &str, params: Value) -> Result<Value> {
-        Ok(self.request_sized(method, params)?.0)
+    /// [`request`](Self::request), plus the size of the compact JSON `result` (what a client
+    /// puts into the model's context), for size measurements.
+    pub fn request_sized(&mut self, method: &str, params: Value) -> Result<(Value, usize)> {
+        let result = self.request(method, params)?;
+        let size = serde_json::to_vec(&result)?.len();
+        Ok((result, size))
     }
 
     fn notify(&mut self, method: &str, params: Value) -> Result<()> {

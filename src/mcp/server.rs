@@ -79,7 +79,7 @@ impl ServerHandler for PaasServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        self.shared.ready().await;
+        self.shared.ready_for_list().await;
         let tools: Vec<Tool> = self
             .shared
             .selection()

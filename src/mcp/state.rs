@@ -24,6 +24,7 @@ use crate::config::{self, Credentials};
 use super::cache;
 use super::filter::Filter;
 use super::selection::Selection;
+use super::tools;
 
 /// How long the first probe may take before the server starts with the cached grant (or
 /// `paas_status` alone) and keeps probing in the background.
@@ -304,6 +305,47 @@ impl Shared {
         let observed = self.apply(observation, false).await;
         self.ready.send_replace(true);
         remember(observed);
+    }
+
+    /// [`ready`](Self::ready) for `tools/list`, whose answer needs the MCP definitions of the
+    /// selected tools next: while the first scope check is still waiting on the network,
+    /// build them (one at a time, so probe answers are read between two) for the tools the last
+    /// successful check of this URL and token selected (the probe cache), its likely outcome.
+    /// Only the check decides what is listed; a wrong guess costs idle time and a little
+    /// memory. Without a cache there is nothing to guess from.
+    pub async fn ready_for_list(&self) {
+        if *self.ready.borrow() {
+            return;
+        }
+        let ready = self.ready();
+        let warm = self.warm_likely_tools();
+        tokio::pin!(ready, warm);
+        tokio::select! {
+            biased;
+            () = &mut ready => {}
+            () = &mut warm => ready.await,
+        }
+    }
+
+    async fn warm_likely_tools(&self) {
+        let likely = {
+            let live = self.read_live();
+            let Ok(creds) = &live.credentials else {
+                return;
+            };
+            let path = cache::path_for(&self.settings.cache_dir, &creds.url, &creds.token);
+            let Some(cached) = cache::load(&path, &creds.url) else {
+                return;
+            };
+            if cached.grant.admin && !self.settings.allow_admin_token {
+                return;
+            }
+            Selection::compute(Some(&cached.grant), &self.settings.filter).tools
+        };
+        for def in likely {
+            tools::warm(def);
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Wait until the first scope check has been applied (bounded: a stuck check never

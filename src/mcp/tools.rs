@@ -26,6 +26,15 @@ pub fn to_mcp(def: &'static ToolDef) -> Tool {
     lock().entry(def.name).or_insert(tool).clone()
 }
 
+/// Build and cache the definition of `def` unless it is built already (the start-up
+/// warm-up, see `Shared::ready_for_list`).
+pub fn warm(def: &'static ToolDef) {
+    if !lock().contains_key(def.name) {
+        let tool = build(def);
+        lock().entry(def.name).or_insert(tool);
+    }
+}
+
 fn lock() -> std::sync::MutexGuard<'static, BTreeMap<&'static str, Tool>> {
     BUILT.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -399,6 +399,31 @@ async fn unreachable_paas_falls_back_to_the_cached_probe() {
     client.cancel().await.ok();
 }
 
+/// `tools/list` builds the definitions the probe cache predicts while the first check runs;
+/// a cache that predicts more than the token holds must not put a single extra tool on the
+/// list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_probe_cache_never_decides_the_list() {
+    let world = World::start().await;
+    let (_, token) = world.agent("it-stale", Profile::Observer.scopes()).await;
+    let url = world.sandbox.url();
+    let cache = paas_mcp::mcp::cache::path_for(
+        &world.home.path().join(".paas/cache"),
+        &url,
+        &paas_mcp::api::Token::new(token.clone()),
+    );
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    paas_mcp::mcp::cache::store(&cache, &url, &Grant::agent(Scope::ALL));
+    assert!(cache.exists(), "the forged cache was not written");
+
+    let client = connect(world.command(Some(&token), &[])).await;
+    assert_eq!(
+        tool_names(&client).await,
+        expected_tools(&Grant::agent(Profile::Observer.scopes().iter().copied()))
+    );
+    client.cancel().await.ok();
+}
+
 /// Raw JSON-RPC lines over real pipes to `paas mcp`, one line written and its answer read at
 /// a time, so each answer is matched to the line that caused it.
 struct RawSession {

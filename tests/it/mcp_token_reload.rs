@@ -65,6 +65,35 @@ async fn wait_for_tools(client: &Client, want: &std::collections::BTreeSet<Strin
     }
 }
 
+/// `client` serves an observer agent's token; the agent is deleted. Its next call is refused
+/// with 401 and the server announces the change (the first `tools/list_changed`).
+async fn revoke_observer(world: &World, client: &Client, agent_id: &str) {
+    assert_eq!(
+        tool_names(client).await,
+        expected_tools(&grant_of(Profile::Observer))
+    );
+    world
+        .admin_post("/api/agents/delete", json!({ "id": agent_id }))
+        .await;
+    let refused = call(client, "list_apps", json!({})).await;
+    assert!(is_error(&refused), "{}", text(&refused));
+    assert!(text(&refused).contains("401"), "{}", text(&refused));
+    assert!(
+        client.service().wait_for(1, NOTICE_WITHIN).await,
+        "no tools/list_changed after the 401"
+    );
+}
+
+/// A deployer agent's token was stored (`after` says how): the server announces it (the
+/// second `tools/list_changed`) and lists the deployer's tools.
+async fn expect_deployer_tools(client: &Client, after: &str) {
+    assert!(
+        client.service().wait_for(2, NOTICE_WITHIN).await,
+        "no tools/list_changed after {after}"
+    );
+    wait_for_tools(client, &expected_tools(&grant_of(Profile::Deployer))).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_401_the_token_a_later_paas_connect_stores_is_picked_up_without_restart() {
     let world = World::start().await;
@@ -76,22 +105,8 @@ async fn after_a_401_the_token_a_later_paas_connect_stores_is_picked_up_without_
     paas_connect(&home, &proxy.url(), &old_token).await;
 
     let client = serve(&home, &[]).await;
-    assert_eq!(
-        tool_names(&client).await,
-        expected_tools(&grant_of(Profile::Observer))
-    );
-
     // The agent is deleted: the next call gets 401 and the list shrinks to paas_status.
-    world
-        .admin_post("/api/agents/delete", json!({ "id": old_id }))
-        .await;
-    let refused = call(&client, "list_apps", json!({})).await;
-    assert!(is_error(&refused), "{}", text(&refused));
-    assert!(text(&refused).contains("401"), "{}", text(&refused));
-    assert!(
-        client.service().wait_for(1, NOTICE_WITHIN).await,
-        "no tools/list_changed after the 401"
-    );
+    revoke_observer(&world, &client, &old_id).await;
     assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
     let status = text(&call(&client, "paas_status", json!({})).await);
     assert!(
@@ -107,12 +122,7 @@ async fn after_a_401_the_token_a_later_paas_connect_stores_is_picked_up_without_
         .agent("it-reload-new", Profile::Deployer.scopes())
         .await;
     paas_connect(&home, &proxy.url(), &new_token).await;
-
-    assert!(
-        client.service().wait_for(2, NOTICE_WITHIN).await,
-        "no tools/list_changed after paas connect stored a new token"
-    );
-    wait_for_tools(&client, &expected_tools(&grant_of(Profile::Deployer))).await;
+    expect_deployer_tools(&client, "paas connect stored a new token").await;
     let seed = Seed::read(&world).await;
     let restarted = call(&client, "restart_app", json!({ "app": seed.app })).await;
     assert!(!is_error(&restarted), "{}", text(&restarted));
@@ -213,19 +223,7 @@ async fn a_rewritten_token_file_is_picked_up_after_a_401() {
         &["--token-file", &file_arg],
     ))
     .await;
-    assert_eq!(
-        tool_names(&client).await,
-        expected_tools(&grant_of(Profile::Observer))
-    );
-    world
-        .admin_post("/api/agents/delete", json!({ "id": old_id }))
-        .await;
-    let refused = call(&client, "list_apps", json!({})).await;
-    assert!(is_error(&refused), "{}", text(&refused));
-    assert!(
-        client.service().wait_for(1, NOTICE_WITHIN).await,
-        "no tools/list_changed after the 401"
-    );
+    revoke_observer(&world, &client, &old_id).await;
     let status = text(&call(&client, "paas_status", json!({})).await);
     assert!(
         status.contains(&format!("Write a valid token to {file_arg}"))
@@ -235,11 +233,7 @@ async fn a_rewritten_token_file_is_picked_up_after_a_401() {
 
     let (_, new_token) = world.agent("it-file-new", Profile::Deployer.scopes()).await;
     std::fs::write(&token_file, format!("{new_token}\n")).unwrap();
-    assert!(
-        client.service().wait_for(2, NOTICE_WITHIN).await,
-        "no tools/list_changed after the token file was rewritten"
-    );
-    wait_for_tools(&client, &expected_tools(&grant_of(Profile::Deployer))).await;
+    expect_deployer_tools(&client, "the token file was rewritten").await;
     let apps = call(&client, "list_apps", json!({})).await;
     assert!(!is_error(&apps), "{}", text(&apps));
     let status = text(&call(&client, "paas_status", json!({})).await);

@@ -39,8 +39,11 @@ fn file_store_writes_the_go_cli_format() {
         text,
         "{\n  \"version\": 1,\n  \"url\": \"http://x:8080\",\n  \"token\": \"bpagt_abc\",\n  \"profile\": \"deployer\",\n  \"name\": \"laptop CLI\",\n  \"agentId\": \"a1\",\n  \"tokenStore\": \"file\"\n}\n"
     );
-    assert_eq!(file::mode_of(&paths.config_file), Some(0o600));
-    assert_eq!(file::mode_of(&paths.config_dir), Some(0o700));
+    // Windows has no mode bits: the file inherits the user profile's private ACL.
+    if cfg!(unix) {
+        assert_eq!(file::mode_of(&paths.config_file), Some(0o600));
+        assert_eq!(file::mode_of(&paths.config_dir), Some(0o700));
+    }
     let creds = resolve_with(&paths, None, &keychain).unwrap();
     assert_eq!(creds.token, token);
     assert_eq!(creds.source, TokenSource::File);
@@ -113,6 +116,7 @@ fn unknown_fields_and_other_contexts_survive_a_rewrite() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn loose_permissions_are_repaired() {
     use std::os::unix::fs::PermissionsExt;

@@ -373,6 +373,7 @@ async fn disconnect_removes_the_credential_and_says_the_agent_remains() {
     sandbox.shutdown().await;
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn loose_config_permissions_are_repaired() {
     use std::os::unix::fs::PermissionsExt;

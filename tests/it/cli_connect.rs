@@ -46,19 +46,14 @@ async fn browser_flow_with_the_test_as_browser() {
     assert_eq!(config["agentId"], approved["agentId"]);
     assert!(config["token"].as_str().unwrap().starts_with("bpagt_"));
     assert_eq!(config["tokenStore"], "file");
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(home.config_file())
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(mode, 0o600);
-    let dir_mode = std::fs::metadata(home.path().join(".paas"))
-        .unwrap()
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(dir_mode, 0o700);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            |p: std::path::PathBuf| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(home.config_file()), 0o600);
+        assert_eq!(mode(home.path().join(".paas")), 0o700);
+    }
     // The stored token is the agent's: status works with it.
     let status = home.run(&["status", "--json"], "").await;
     assert_eq!(status.code, 0, "{status:?}");

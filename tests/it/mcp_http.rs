@@ -20,6 +20,9 @@ const HTTP_TOKEN: &str = "it-http-bearer-0123456789";
 
 /// A running `paas mcp --http 127.0.0.1:0` and its MCP endpoint URL.
 struct HttpServer {
+    /// Owned so the server dies with the test (kill on drop); only the Unix signal test
+    /// reads it.
+    #[cfg_attr(not(unix), allow(dead_code))]
     child: tokio::process::Child,
     url: String,
 }

@@ -54,8 +54,10 @@ fn is_executable(path: &Path) -> bool {
 pub fn stdio_launch(context: Option<&str>, path_var: Option<&OsStr>) -> Result<Launch, String> {
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find the path of the running paas binary: {e}"))?;
-    let exe = std::fs::canonicalize(&exe).unwrap_or(exe);
-    let on_path = find_on_path("paas", path_var).and_then(|p| std::fs::canonicalize(p).ok());
+    // `dunce`: on Windows, std's canonical form is a `\\?\C:\...` verbatim path, which is
+    // what editors would then be told to spawn; dunce keeps the plain `C:\...` form.
+    let exe = dunce::canonicalize(&exe).unwrap_or(exe);
+    let on_path = find_on_path("paas", path_var).and_then(|p| dunce::canonicalize(p).ok());
     let command = if on_path.as_deref() == Some(exe.as_path()) {
         "paas".to_owned()
     } else {
@@ -124,4 +126,23 @@ pub fn launches_paas_mcp(entry: &serde_json::Value) -> bool {
         .and_then(|a| a.first())
         .and_then(|a| a.as_str());
     stem == "paas" && first_arg == Some("mcp")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With no PATH match, editors get this binary's absolute path, in the form they can
+    /// spawn: never a Windows verbatim (`\\?\`) path.
+    #[test]
+    fn the_launch_path_is_absolute_and_plain() {
+        let Launch::Stdio { command, args } = stdio_launch(Some("staging"), None).unwrap() else {
+            panic!("a stdio launch was expected");
+        };
+        let path = Path::new(&command);
+        assert!(path.is_absolute(), "{command}");
+        assert!(!command.starts_with(r"\\?\"), "{command}");
+        assert!(is_executable(path), "{command}");
+        assert_eq!(args, ["mcp", "--context", "staging"]);
+    }
 }

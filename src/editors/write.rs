@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 pub fn real_target(path: &Path) -> PathBuf {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => {
-            std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+            dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
         }
         _ => path.to_path_buf(),
     }

@@ -57,6 +57,24 @@ fn the_token_is_masked_on_a_terminal() {
 }
 
 #[test]
+fn the_masked_note_gives_the_load_command_of_the_shell() {
+    // No $SHELL in the child: sh is the default, so only the others name their shell.
+    for (shell, command) in [
+        ("sh", "eval \"$(paas env)\""),
+        ("fish", "paas env --shell fish | source"),
+        (
+            "powershell",
+            "paas env --shell powershell | Invoke-Expression",
+        ),
+    ] {
+        let Some(screen) = paas_env(&format!("--shell {shell}"), true) else {
+            return;
+        };
+        assert!(screen.contains(command), "{shell}: {screen}");
+    }
+}
+
+#[test]
 fn reveal_prints_it_on_a_terminal() {
     let Some(screen) = paas_env("--shell sh --reveal", true) else {
         return;

@@ -45,10 +45,12 @@ pub struct Args {
 pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
     let credentials = config::resolve(&paths, global.context.as_deref())?;
+    let shell = args.shell.unwrap_or_else(default_shell);
     let masked = std::io::stdout().is_terminal() && !args.reveal;
     if masked {
         eprintln!(
-            "# token masked on a terminal: use eval \"$(paas env)\", or --reveal to print it"
+            "# token masked on a terminal: use {}, or --reveal to print it",
+            load_command(shell)
         );
     }
     let token = if masked {
@@ -65,7 +67,6 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
-    let shell = args.shell.unwrap_or_else(default_shell);
     let vars = [
         ("PAAS_URL", credentials.url.as_str()),
         (config::ENV_URL, credentials.url.as_str()),
@@ -77,7 +78,25 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn default_shell() -> Shell {
+/// The command that loads `paas env` into a session of `shell`; `--shell` is spelled out
+/// only when `paas env` would not pick that shell by itself.
+pub fn load_command(shell: Shell) -> String {
+    let env = if shell == default_shell() {
+        "paas env".to_owned()
+    } else {
+        let value = clap::ValueEnum::to_possible_value(&shell);
+        let name = value.as_ref().map_or("sh", |v| v.get_name());
+        format!("paas env --shell {name}")
+    };
+    match shell {
+        Shell::Sh => format!("eval \"$({env})\""),
+        Shell::Fish => format!("{env} | source"),
+        Shell::Powershell => format!("{env} | Invoke-Expression"),
+    }
+}
+
+/// The shell `paas env` prints for when `--shell` is not given.
+pub fn default_shell() -> Shell {
     if cfg!(windows) {
         return Shell::Powershell;
     }

@@ -289,5 +289,8 @@ fn print_next_steps(plan: &Plan, paths: &Paths, context: Option<&str>, http: boo
     } else if let Err(config::ConfigError::NotConnected) = config::resolve(paths, context) {
         println!("  Not connected yet: run `paas connect <url>` before the first use.");
     }
-    println!("  Terminal fallback (no MCP): eval \"$(paas env)\"");
+    println!(
+        "  Terminal fallback (no MCP): {}",
+        super::env::load_command(super::env::default_shell())
+    );
 }

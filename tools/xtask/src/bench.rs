@@ -243,8 +243,8 @@ pub fn run(args: &[String]) -> Result<()> {
     });
 
     // Per-call latency through MCP vs the same REST call made directly; and a bare `ping`
-    // round trip, ours next to an rmcp server that does nothing else, to show how much of it
-    // is the MCP library's own loop.
+    // round trip, ours next to an rmcp server that does nothing else and that one next to a
+    // plain JSON echo on the same pipes, to show how much of it is the MCP library's own loop.
     std::thread::sleep(Duration::from_millis(1100));
     let mut client = StdioMcp::spawn(mcp_command(&deployer_token, &[]))?;
     client.initialize()?;
@@ -254,11 +254,18 @@ pub fn run(args: &[String]) -> Result<()> {
         c
     })?;
     bare.initialize()?;
+    let mut echo = StdioMcp::spawn({
+        let mut c = Command::new(std::env::current_exe().context("locating xtask")?);
+        c.arg("pipe-echo");
+        c
+    })?;
+    echo.initialize()?;
     let calls = options.runs.max(10) * 4;
     let mut via_mcp = Vec::new();
     let mut direct = Vec::new();
     let mut pings = Vec::new();
     let mut bare_pings = Vec::new();
+    let mut echo_pings = Vec::new();
     let path = format!("/api/apps/get?id={app_id}");
     for _ in 0..calls {
         std::thread::sleep(Duration::from_millis(110));
@@ -269,6 +276,10 @@ pub fn run(args: &[String]) -> Result<()> {
         let t = Instant::now();
         bare.request("ping", json!({}))?;
         bare_pings.push(ms(t.elapsed()));
+        std::thread::sleep(Duration::from_millis(110));
+        let t = Instant::now();
+        echo.request("ping", json!({}))?;
+        echo_pings.push(ms(t.elapsed()));
         std::thread::sleep(Duration::from_millis(110));
         let t = Instant::now();
         http.get(&sandbox.url, &deployer_token, &path)?;
@@ -306,10 +317,21 @@ pub fn run(args: &[String]) -> Result<()> {
         target: None,
         reference: Some((
             "bare rmcp server ping (`xtask bare-mcp`)".into(),
-            bare_pings,
+            bare_pings.clone(),
+        )),
+    });
+    metrics.push(Metric {
+        name: "bare rmcp server: ping round trip (`xtask bare-mcp`)".into(),
+        unit: "ms",
+        samples: bare_pings,
+        target: None,
+        reference: Some((
+            "same pipes, no MCP library (`xtask pipe-echo`)".into(),
+            echo_pings,
         )),
     });
     drop(bare);
+    drop(echo);
     if let Some(rss) = peak_rss_mb(client.pid()) {
         metrics.push(Metric {
             name: "mcp: peak RSS after calls".into(),

@@ -8,6 +8,7 @@
 mod bare_mcp;
 mod bench;
 mod mcp_client;
+mod pipe_echo;
 mod report;
 
 use std::process::ExitCode;
@@ -18,6 +19,8 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&args[1..]),
         // Spawned by `bench` as the reference MCP server; not meant to be run by hand.
         Some("bare-mcp") => bare_mcp::run(),
+        // Spawned by `bench` as the no-MCP-library floor of a stdio round trip.
+        Some("pipe-echo") => pipe_echo::run(),
         _ => {
             eprintln!("usage: cargo run --release -p xtask -- bench [--runs N] [--out FILE]");
             return ExitCode::from(2);

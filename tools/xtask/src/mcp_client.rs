@@ -56,9 +56,7 @@ impl StdioMcp {
     pub fn request(&mut self, method: &str, params: Value) -> Result<Value> {
         let id = self.next_id;
         self.next_id += 1;
-        let line = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
-        writeln!(self.stdin, "{line}")?;
-        self.stdin.flush()?;
+        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))?;
         let mut buf = String::new();
         loop {
             buf.clear();
@@ -85,8 +83,15 @@ impl StdioMcp {
     }
 
     fn notify(&mut self, method: &str, params: Value) -> Result<()> {
-        let line = json!({"jsonrpc": "2.0", "method": method, "params": params});
-        writeln!(self.stdin, "{line}")?;
+        self.send(&json!({"jsonrpc": "2.0", "method": method, "params": params}))
+    }
+
+    /// One message, one `write`, as real clients do. (`writeln!` on the unbuffered pipe
+    /// would issue a write per formatted piece, waking the server on every fragment.)
+    fn send(&mut self, message: &Value) -> Result<()> {
+        let mut line = serde_json::to_vec(message)?;
+        line.push(b'\n');
+        self.stdin.write_all(&line)?;
         self.stdin.flush()?;
         Ok(())
     }

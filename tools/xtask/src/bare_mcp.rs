@@ -13,10 +13,7 @@ struct Bare;
 impl ServerHandler for Bare {}
 
 pub fn run() -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    let runtime = crate::current_thread_runtime()?;
     runtime.block_on(async {
         let service = Bare
             .serve(rmcp::transport::stdio_pipes())

@@ -72,6 +72,16 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Pause (so every round trip starts from idle, as an assistant's calls do, and the sandbox's
+/// 20 requests/s limit is never reached), then time one step into `samples`, in ms.
+fn paced<T>(samples: &mut Vec<f64>, step: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::thread::sleep(Duration::from_millis(110));
+    let started = Instant::now();
+    let out = step()?;
+    samples.push(ms(started.elapsed()));
+    Ok(out)
+}
+
 /// Peak resident set size of a live process, in MB (Linux only).
 fn peak_rss_mb(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -268,29 +278,18 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut echo_pings = Vec::new();
     let path = format!("/api/apps/get?id={app_id}");
     for _ in 0..calls {
-        std::thread::sleep(Duration::from_millis(110));
-        let t = Instant::now();
-        client.request("ping", json!({}))?;
-        pings.push(ms(t.elapsed()));
-        std::thread::sleep(Duration::from_millis(110));
-        let t = Instant::now();
-        bare.request("ping", json!({}))?;
-        bare_pings.push(ms(t.elapsed()));
-        std::thread::sleep(Duration::from_millis(110));
-        let t = Instant::now();
-        echo.request("ping", json!({}))?;
-        echo_pings.push(ms(t.elapsed()));
-        std::thread::sleep(Duration::from_millis(110));
-        let t = Instant::now();
-        http.get(&sandbox.url, &deployer_token, &path)?;
-        direct.push(ms(t.elapsed()));
-        std::thread::sleep(Duration::from_millis(110));
-        let t = Instant::now();
-        let result = client.request(
-            "tools/call",
-            json!({"name": "get_app", "arguments": {"app": app_id}}),
-        )?;
-        via_mcp.push(ms(t.elapsed()));
+        paced(&mut pings, || client.request("ping", json!({})))?;
+        paced(&mut bare_pings, || bare.request("ping", json!({})))?;
+        paced(&mut echo_pings, || echo.request("ping", json!({})))?;
+        paced(&mut direct, || {
+            http.get(&sandbox.url, &deployer_token, &path)
+        })?;
+        let result = paced(&mut via_mcp, || {
+            client.request(
+                "tools/call",
+                json!({"name": "get_app", "arguments": {"app": app_id}}),
+            )
+        })?;
         if result.get("isError") == Some(&Value::Bool(true)) {
             bail!("get_app failed through MCP: {result}");
         }
@@ -412,9 +411,7 @@ mod http {
 
     impl Http {
         pub fn new() -> Result<Self> {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
+            let runtime = crate::current_thread_runtime()?;
             let client = ::reqwest::Client::builder().no_proxy().build()?;
             Ok(Http { runtime, client })
         }

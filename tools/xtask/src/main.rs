@@ -13,6 +13,15 @@ mod report;
 
 use std::process::ExitCode;
 
+/// The runtime every xtask piece uses: one thread, like `paas mcp` over stdio.
+fn current_thread_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context as _;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {

@@ -10,10 +10,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 pub fn run() -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    let runtime = crate::current_thread_runtime()?;
     runtime.block_on(async {
         let (read, mut write) = rmcp::transport::stdio_pipes();
         let mut lines = BufReader::new(read).lines();

@@ -1,7 +1,7 @@
 //! Developer tasks. `cargo run --release -p xtask -- bench [--runs N] [--out FILE]` builds the
-//! release `paas` binary, measures it against a local `paas sandbox` over loopback, and writes
-//! a Markdown table (median, min, max, ratio to target and to a reference measured in the same
-//! run) to `docs/benchmarks.md`.
+//! `paas` binary as the release workflow publishes it (`--profile dist`), measures it against a
+//! local `paas sandbox` over loopback, and writes a Markdown table (median, min, max, ratio to
+//! target and to a reference measured in the same run) to `docs/benchmarks.md`.
 //!
 //! This is a benchmark, not a test: nothing in `cargo test` depends on timings.
 

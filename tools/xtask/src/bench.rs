@@ -87,6 +87,15 @@ fn paced<T>(samples: &mut Vec<f64>, step: impl FnOnce() -> Result<T>) -> Result<
     Ok(out)
 }
 
+/// One of xtask's own reference servers (`bare-mcp`, `pipe-echo`), spawned and initialized.
+fn reference_server(subcommand: &str) -> Result<StdioMcp> {
+    let mut command = Command::new(std::env::current_exe().context("locating xtask")?);
+    command.arg(subcommand);
+    let mut server = StdioMcp::spawn(command)?;
+    server.initialize()?;
+    Ok(server)
+}
+
 /// Peak resident set size of a live process, in MB (Linux only).
 fn peak_rss_mb(pid: u32) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -263,18 +272,8 @@ pub fn run(args: &[String]) -> Result<()> {
     std::thread::sleep(Duration::from_millis(1100));
     let mut client = StdioMcp::spawn(mcp_command(&deployer_token, &[]))?;
     client.initialize()?;
-    let mut bare = StdioMcp::spawn({
-        let mut c = Command::new(std::env::current_exe().context("locating xtask")?);
-        c.arg("bare-mcp");
-        c
-    })?;
-    bare.initialize()?;
-    let mut echo = StdioMcp::spawn({
-        let mut c = Command::new(std::env::current_exe().context("locating xtask")?);
-        c.arg("pipe-echo");
-        c
-    })?;
-    echo.initialize()?;
+    let mut bare = reference_server("bare-mcp")?;
+    let mut echo = reference_server("pipe-echo")?;
     let calls = options.runs.max(10) * 4;
     let mut via_mcp = Vec::new();
     let mut direct = Vec::new();
@@ -389,7 +388,8 @@ pub fn run(args: &[String]) -> Result<()> {
     let header = format!(
         "Written by `cargo run --release -p xtask -- bench` ({} runs per start-up metric, `paas` \
          built with `--profile {PROFILE}` as published, loopback only, on a {}-core machine). \
-         Targets are from the issues; ratios below 1 meet them. The sandbox enforces 20 requests/s, so suites pause between runs; pauses are not measured.",
+         Targets are from the issues; ratios below 1 meet them. The sandbox enforces 20 \
+         requests/s, so suites pause between runs; pauses are not measured.",
         options.runs,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );

@@ -78,12 +78,13 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Pause (so every round trip starts from idle, as an assistant's calls do, and the sandbox's
-/// 20 requests/s limit is never reached), then time one step into `samples`, in ms.
-fn paced<T>(samples: &mut Vec<f64>, step: impl FnOnce() -> Result<T>) -> Result<T> {
+/// 20 requests/s limit is never reached), then time one step into `samples`, in ms: from its
+/// start to the instant it reports the answer arrived (before the bench parses it).
+fn paced<T>(samples: &mut Vec<f64>, step: impl FnOnce() -> Result<(T, Instant)>) -> Result<T> {
     std::thread::sleep(Duration::from_millis(110));
     let started = Instant::now();
-    let out = step()?;
-    samples.push(ms(started.elapsed()));
+    let (out, answered) = step()?;
+    samples.push(ms(answered - started));
     Ok(out)
 }
 
@@ -255,8 +256,8 @@ pub fn run(args: &[String]) -> Result<()> {
         let t = Instant::now();
         let mut client = StdioMcp::spawn(mcp_command(&deployer_token, &[]))?;
         client.initialize()?;
-        client.request("tools/list", json!({}))?;
-        cold.push(ms(t.elapsed()));
+        let (_, answered) = client.request_timed("tools/list", json!({}))?;
+        cold.push(ms(answered - t));
     }
     metrics.push(Metric {
         name: "mcp: cold start to answered tools/list (incl. scope probes)".into(),
@@ -282,14 +283,14 @@ pub fn run(args: &[String]) -> Result<()> {
     let mut echo_pings = Vec::new();
     let path = format!("/api/apps/get?id={app_id}");
     for _ in 0..calls {
-        paced(&mut pings, || client.request("ping", json!({})))?;
-        paced(&mut bare_pings, || bare.request("ping", json!({})))?;
-        paced(&mut echo_pings, || echo.request("ping", json!({})))?;
+        paced(&mut pings, || client.request_timed("ping", json!({})))?;
+        paced(&mut bare_pings, || bare.request_timed("ping", json!({})))?;
+        paced(&mut echo_pings, || echo.request_timed("ping", json!({})))?;
         paced(&mut direct, || {
-            http.get(&sandbox.url, &deployer_token, &path)
+            http.get_timed(&sandbox.url, &deployer_token, &path)
         })?;
         let result = paced(&mut via_mcp, || {
-            client.request(
+            client.request_timed(
                 "tools/call",
                 json!({"name": "get_app", "arguments": {"app": app_id}}),
             )
@@ -389,7 +390,8 @@ pub fn run(args: &[String]) -> Result<()> {
         "Written by `cargo run --release -p xtask -- bench` ({} runs per start-up metric, `paas` \
          built with `--profile {PROFILE}` as published, loopback only, on a {}-core machine). \
          Targets are from the issues; ratios below 1 meet them. The sandbox enforces 20 \
-         requests/s, so suites pause between runs; pauses are not measured.",
+         requests/s, so suites pause between runs; pauses are not measured. The clock stops \
+         when an answer has arrived, before the bench parses it.",
         options.runs,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
@@ -405,6 +407,8 @@ pub fn run(args: &[String]) -> Result<()> {
 
 /// Blocking HTTP helpers on top of reqwest's async client (one small runtime).
 mod http {
+
+    use std::time::Instant;
 
     use anyhow::{Context, Result, bail};
     use serde_json::Value;
@@ -428,6 +432,13 @@ mod http {
         }
 
         pub fn get(&self, base: &str, token: &str, path: &str) -> Result<Value> {
+            self.get_timed(base, token, path).map(|(value, _)| value)
+        }
+
+        /// [`get`](Self::get), plus the instant the whole body had arrived (before parsing),
+        /// to compare with
+        /// [`StdioMcp::request_timed`](crate::mcp_client::StdioMcp::request_timed).
+        pub fn get_timed(&self, base: &str, token: &str, path: &str) -> Result<(Value, Instant)> {
             self.runtime.block_on(async {
                 let response = self
                     .client
@@ -435,7 +446,10 @@ mod http {
                     .bearer_auth(token)
                     .send()
                     .await?;
-                decode(response).await
+                let status = response.status();
+                let text = response.text().await?;
+                let answered = Instant::now();
+                Ok((parse(status, &text)?, answered))
             })
         }
 
@@ -456,9 +470,13 @@ mod http {
     async fn decode(response: ::reqwest::Response) -> Result<Value> {
         let status = response.status();
         let text = response.text().await?;
+        parse(status, &text)
+    }
+
+    fn parse(status: ::reqwest::StatusCode, text: &str) -> Result<Value> {
         if !status.is_success() {
             bail!("HTTP {status}: {text}");
         }
-        serde_json::from_str(&text).context("response is not JSON")
+        serde_json::from_str(text).context("response is not JSON")
     }
 }

@@ -5,6 +5,11 @@
 //! The directory walk skips what never belongs in a build context (`.git`,
 //! `node_modules`, `target`) and symlinks (never followed, so nothing outside the folder
 //! leaks), and stops with a clear error at the caps rather than sending half a tree.
+//!
+//! The folder is chosen by a model, so the walk also guards against the two ways an upload
+//! leaks credentials: files that hold secrets (`.env`, private keys, `~/.paas` with our own
+//! token, cloud CLI folders) are never sent and are named in the answer, and a folder that is
+//! the filesystem root or the home directory (or holds it) is refused outright.
 
 use std::path::{Path, PathBuf};
 
@@ -14,6 +19,44 @@ use super::ApiError;
 
 /// Directory names never uploaded.
 pub const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target"];
+
+/// Directories of credentials (ours and common CLIs'): skipped and reported.
+const SECRET_DIRS: &[&str] = &[
+    ".paas", ".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker",
+];
+
+/// File names that hold credentials: skipped and reported.
+const SECRET_FILES: &[&str] = &[
+    ".netrc",
+    ".git-credentials",
+    ".pgpass",
+    ".pypirc",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+];
+
+/// Extensions of key and certificate-bundle files: skipped and reported.
+const SECRET_EXTENSIONS: &[&str] = &["pem", "key", "p12", "pfx"];
+
+/// `.env` variants that are templates without values, committed on purpose: uploaded.
+const ENV_TEMPLATES: &[&str] = &[".env.example", ".env.sample", ".env.template", ".env.dist"];
+
+/// Whether an entry named `name` must not leave this machine in an upload. Secrets belong
+/// in the app's environment variables (`envVars`, `secretKeys`), not in the build context.
+fn holds_secrets(name: &str, is_dir: bool) -> bool {
+    if is_dir {
+        return SECRET_DIRS.contains(&name);
+    }
+    let env_file = name == ".env" || (name.starts_with(".env.") && !ENV_TEMPLATES.contains(&name));
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase());
+    env_file
+        || SECRET_FILES.contains(&name)
+        || extension.is_some_and(|ext| SECRET_EXTENSIONS.contains(&ext.as_str()))
+}
 
 /// Caps checked before anything is sent. The server's own limits are 10 000 files,
 /// 100 MiB per file, 500 MiB per request (spec §1.8).
@@ -44,7 +87,14 @@ pub enum UploadError {
     },
     #[error("{0} is not a directory or a .zip file")]
     NotASource(PathBuf),
-    #[error("{0} contains no files to upload (skipped: .git, node_modules, target, symlinks)")]
+    #[error(
+        "refusing to upload {path}: it is {what}, which holds far more than one app (and \
+         credentials); pass the app's own folder"
+    )]
+    TooBroad { path: PathBuf, what: &'static str },
+    #[error(
+        "{0} contains no files to upload (skipped: .git, node_modules, target, symlinks, secrets)"
+    )]
     Empty(PathBuf),
     #[error("{path} is {size} bytes; the per-file limit is {limit} bytes")]
     FileTooLarge {
@@ -64,6 +114,7 @@ pub struct Upload {
     /// Deploy settings sent as the `config` part.
     pub config: Value,
     pub source: Source,
+    skipped_secrets: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +137,7 @@ impl Upload {
             source,
         })?;
         if meta.is_dir() {
+            refuse_broad(path, dirs::home_dir().as_deref())?;
             return Self::from_directory(path, config, limits);
         }
         let is_zip = path
@@ -114,16 +166,19 @@ impl Upload {
         Ok(Upload {
             config,
             source: Source::Archive { file_name, bytes },
+            skipped_secrets: Vec::new(),
         })
     }
 
-    /// Pack every regular file under `dir`, skipping [`SKIPPED_DIRS`] and symlinks.
+    /// Pack every regular file under `dir`, skipping [`SKIPPED_DIRS`], symlinks and files
+    /// that hold secrets (listed in [`skipped_secrets`](Self::skipped_secrets)).
     pub fn from_directory(
         dir: &Path,
         config: Value,
         limits: UploadLimits,
     ) -> Result<Self, UploadError> {
         let mut files = Vec::new();
+        let mut skipped_secrets = Vec::new();
         let mut total = 0u64;
         let mut stack = vec![dir.to_owned()];
         while let Some(current) = stack.pop() {
@@ -145,6 +200,10 @@ impl Upload {
                     continue;
                 }
                 let name = entry.file_name();
+                if holds_secrets(&name.to_string_lossy(), kind.is_dir()) {
+                    skipped_secrets.push(relative_slash_path(dir, &path));
+                    continue;
+                }
                 if kind.is_dir() {
                     if !SKIPPED_DIRS.iter().any(|s| name == *s) {
                         stack.push(path);
@@ -193,10 +252,17 @@ impl Upload {
             return Err(UploadError::Empty(dir.to_owned()));
         }
         files.sort_by(|a, b| a.0.cmp(&b.0));
+        skipped_secrets.sort();
         Ok(Upload {
             config,
             source: Source::Files(files),
+            skipped_secrets,
         })
+    }
+
+    /// Relative paths (with '/') of files and folders left out because they hold secrets.
+    pub fn skipped_secrets(&self) -> &[String] {
+        &self.skipped_secrets
     }
 
     /// Number of files (1 for an archive).
@@ -241,6 +307,35 @@ impl Upload {
     }
 }
 
+/// Refuse the filesystem root, the home directory and any folder that holds it: a model
+/// asked to "deploy this" must not ship a whole home or system to the PaaS.
+fn refuse_broad(dir: &Path, home: Option<&Path>) -> Result<(), UploadError> {
+    let canonical = dunce::canonicalize(dir).map_err(|source| UploadError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let what = if canonical.parent().is_none() {
+        Some("the filesystem root")
+    } else if let Some(home) = home.and_then(|h| dunce::canonicalize(h).ok()) {
+        if home == canonical {
+            Some("your home directory")
+        } else if home.starts_with(&canonical) {
+            Some("a folder that holds your home directory")
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    match what {
+        Some(what) => Err(UploadError::TooBroad {
+            path: dir.to_owned(),
+            what,
+        }),
+        None => Ok(()),
+    }
+}
+
 fn relative_slash_path(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
     relative
@@ -274,6 +369,64 @@ mod tests {
         let names: Vec<_> = files.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(names, ["package.json", "src/deep/a.js"]);
         assert_eq!(up.total_bytes(), 3);
+    }
+
+    #[test]
+    fn secrets_are_never_packed_and_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in [".paas", ".ssh", "src", "config"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        for f in [
+            ".env",
+            ".env.production",
+            ".env.example",
+            ".paas/config.json",
+            ".ssh/id_ed25519",
+            "id_rsa",
+            "config/tls.KEY",
+            "config/app.toml",
+            "src/main.js",
+        ] {
+            std::fs::write(root.join(f), "x").unwrap();
+        }
+        let up = Upload::from_path(root, Value::Null, UploadLimits::default()).unwrap();
+        let Source::Files(files) = &up.source else {
+            panic!("expected files")
+        };
+        let names: Vec<_> = files.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(names, [".env.example", "config/app.toml", "src/main.js"]);
+        assert_eq!(
+            up.skipped_secrets(),
+            [
+                ".env",
+                ".env.production",
+                ".paas",
+                ".ssh",
+                "config/tls.KEY",
+                "id_rsa"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_root_and_the_home_directory_are_refused() {
+        let home = tempfile::tempdir().unwrap();
+        let project = home.path().join("code/app");
+        std::fs::create_dir_all(&project).unwrap();
+        let refused = |dir: &Path| {
+            matches!(
+                refuse_broad(dir, Some(home.path())),
+                Err(UploadError::TooBroad { .. })
+            )
+        };
+        assert!(refused(Path::new("/")));
+        assert!(refused(home.path()));
+        assert!(refused(&home.path().join("code/..")));
+        assert!(refused(home.path().parent().unwrap()));
+        assert!(refuse_broad(&project, Some(home.path())).is_ok());
+        assert!(refuse_broad(&home.path().join("code"), Some(home.path())).is_ok());
     }
 
     #[test]

@@ -209,6 +209,10 @@ pub struct StatusSnapshot {
     pub connected: bool,
     /// The token is the admin token.
     pub admin_token: bool,
+    /// The admin token was refused (the server runs without `--allow-admin-token`): only
+    /// `paas_status` is served and nothing is sent with it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub admin_refused: bool,
     /// Scopes observed by the last probe.
     pub observed_scopes: Vec<Scope>,
     /// Tools currently offered.
@@ -250,6 +254,10 @@ pub enum ToolError {
     /// Local failure before any request (e.g. reading a directory to upload).
     #[error("{0}")]
     Local(String),
+    /// The PaaS carried out the request and answered 200 with a failure in the body (e.g. a
+    /// server connection test that could not connect): the sentence says what failed.
+    #[error("{0}")]
+    Reported(String),
 }
 
 /// One tool, declared once.

@@ -35,6 +35,11 @@ pub enum FilterError {
         flag: &'static str,
         valid: String,
     },
+    #[error(
+        "paas_status cannot be excluded: it is always served, so the server can say what is \
+         wrong (connection, token, hidden tools); remove it from --exclude-tools"
+    )]
+    StatusExcluded,
 }
 
 impl Filter {
@@ -69,6 +74,9 @@ impl Filter {
             Some(resolve_names(tools, "--tools")?)
         };
         let exclude = resolve_names(exclude, "--exclude-tools")?;
+        if exclude.contains(STATUS_TOOL) {
+            return Err(FilterError::StatusExcluded);
+        }
         Ok(Filter {
             read_only,
             toolsets,

@@ -18,6 +18,17 @@ pub struct Mapped {
     pub reprobe: bool,
 }
 
+/// What the failure sentences depend on beyond the error itself: this server's token.
+#[derive(Clone, Debug, Default)]
+pub struct CallFacts {
+    /// The token may list apps, projects and add-ons (`apps:read`), so a miss was looked up
+    /// by name; without it a name was tried as an id and the model must pass ids.
+    pub can_list_names: bool,
+    /// What the user does about a rejected token (from where this server's token came:
+    /// `paas connect`, a token file, or the environment, which needs a restart).
+    pub renew_advice: Option<String>,
+}
+
 /// A successful call: the text rendering for every client, `structuredContent` for clients
 /// that read it (only objects are allowed there by the MCP schema).
 pub fn success(output: ToolOutput) -> CallToolResult {
@@ -34,7 +45,7 @@ pub fn error_text(message: impl Into<String>) -> CallToolResult {
 }
 
 /// Map a failed tool call to a result the model can act on.
-pub fn failure(tool: &str, error: &ToolError) -> Mapped {
+pub fn failure(tool: &str, error: &ToolError, facts: &CallFacts) -> Mapped {
     let (message, reprobe) = match error {
         ToolError::InvalidArguments(detail) => (
             format!(
@@ -47,10 +58,20 @@ pub fn failure(tool: &str, error: &ToolError) -> Mapped {
             query,
             suggestions,
         } => {
-            let hint = if suggestions.is_empty() {
-                format!("No {kind} has a similar name; list them first to see what exists.")
-            } else {
+            let by_name = matches!(*kind, "app" | "project" | "add-on");
+            let hint = if !suggestions.is_empty() {
                 format!("Closest names: {}.", suggestions.join(", "))
+            } else if by_name && !facts.can_list_names {
+                format!(
+                    "This token cannot look up {kind}s by name (listing them needs the scope \
+                     apps:read), so {query:?} was tried as an id and no {kind} has that id. Pass \
+                     the {kind}'s id (ask the user for it), or reconnect with a profile that \
+                     grants apps:read."
+                )
+            } else if *kind == "deployment" {
+                "It is not one of this app's deployments; list_deployments shows them with their ids.".to_owned()
+            } else {
+                format!("No {kind} has a similar name; list them first to see what exists.")
             };
             (format!("{kind} {query:?} not found. {hint}"), false)
         }
@@ -58,7 +79,8 @@ pub fn failure(tool: &str, error: &ToolError) -> Mapped {
             format!("{tool} failed before reaching the PaaS: {detail}"),
             false,
         ),
-        ToolError::Api(api) => api_message(tool, api),
+        ToolError::Reported(detail) => (detail.clone(), false),
+        ToolError::Api(api) => api_message(tool, api, facts),
     };
     let mut result = error_text(message);
     if let ToolError::NotFound { suggestions, .. } = error
@@ -70,15 +92,19 @@ pub fn failure(tool: &str, error: &ToolError) -> Mapped {
 }
 
 /// The sentence for a failed REST call, and whether to re-probe the token's scopes.
-fn api_message(tool: &str, error: &ApiError) -> (String, bool) {
+fn api_message(tool: &str, error: &ApiError, facts: &CallFacts) -> (String, bool) {
     match error {
         ApiError::MissingScope { scope } => (missing_scope(tool, scope), true),
         ApiError::Unauthorized => (
-            "The PaaS rejected the token (401 Unauthorized): the agent was deleted or its token \
-             was rotated. Ask the user to run `paas connect <url>` to get a new agent token; the \
-             MCP server picks it up on its next scope check. Do not retry this call: repeated \
-             rejected tokens lock this machine out."
-                .to_owned(),
+            format!(
+                "The PaaS rejected the token (401 Unauthorized): the agent was deleted or its \
+                 token was rotated. Ask the user to fix it: {}. Do not retry this call: repeated \
+                 rejected tokens lock this machine out.",
+                facts
+                    .renew_advice
+                    .as_deref()
+                    .unwrap_or("run `paas connect <url>` to get a new agent token")
+            ),
             true,
         ),
         ApiError::AdminRequired => (

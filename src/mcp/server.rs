@@ -132,7 +132,7 @@ impl ServerHandler for PaasServer {
                 ) {
                     self.shared.token_rejected(call_context.api.token()).await;
                 }
-                let mapped = result::failure(def.name, &error);
+                let mapped = result::failure(def.name, &error, &self.shared.call_facts());
                 if mapped.reprobe {
                     self.shared.request_reprobe();
                 }

@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 
 use crate::api::{self, ClientOptions};
 use crate::catalog::probe::{self, ProbeError};
-use crate::catalog::{Grant, StatusSnapshot, TokenVault, ToolContext};
+use crate::catalog::{Grant, Scope, StatusSnapshot, TokenVault, ToolContext};
 use crate::config::{self, Credentials};
 
 use super::cache;
@@ -194,7 +194,7 @@ impl Shared {
             rejected: AtomicBool::new(false),
             settings,
         };
-        shared.apply_selection(None, false, fatal);
+        shared.apply_selection(None, false, false, fatal);
         Ok(Arc::new(shared))
     }
 
@@ -535,13 +535,14 @@ impl Shared {
                 ),
             },
         };
+        let refused_admin = grant
+            .as_ref()
+            .is_some_and(|g| g.admin && !self.settings.allow_admin_token);
         let (grant, problem) = match grant {
-            Some(grant) if grant.admin && !self.settings.allow_admin_token => {
-                (None, Some(ADMIN_REFUSED.to_owned()).or(problem))
-            }
+            _ if refused_admin => (None, Some(ADMIN_REFUSED.to_owned()).or(problem)),
             other => (other, problem),
         };
-        let changed = self.apply_selection(grant.as_ref(), connected, problem);
+        let changed = self.apply_selection(grant.as_ref(), connected, refused_admin, problem);
         if changed && announce {
             self.notify_tools_changed().await;
         }
@@ -549,13 +550,23 @@ impl Shared {
     }
 
     /// Recompute the selection and the status snapshot; true when the tool list changed.
+    /// `refused_admin`: the token is the admin token and `--allow-admin-token` is off, so
+    /// nothing but `paas_status` is served, and the status says why.
     fn apply_selection(
         &self,
         grant: Option<&Grant>,
         connected: bool,
+        refused_admin: bool,
         problem: Option<String>,
     ) -> bool {
-        let selection = Selection::compute(grant, &self.settings.filter);
+        let mut selection = Selection::compute(grant, &self.settings.filter);
+        if refused_admin {
+            for hidden in &mut selection.hidden {
+                hidden.reason =
+                    "the admin token is refused without --allow-admin-token (see problem)"
+                        .to_owned();
+            }
+        }
         let names = selection.names();
         let changed = {
             let mut current = match self.selection.write() {
@@ -582,7 +593,8 @@ impl Shared {
                 .map(|c| c.source.as_str().to_owned())
                 .unwrap_or_else(|| "none".to_owned()),
             connected,
-            admin_token: grant.is_some_and(|g| g.admin),
+            admin_token: refused_admin || grant.is_some_and(|g| g.admin),
+            admin_refused: refused_admin,
             observed_scopes: grant
                 .map(|g| g.scopes.iter().copied().collect())
                 .unwrap_or_default(),
@@ -592,6 +604,29 @@ impl Shared {
             token_switch: live.switched.clone(),
         };
         changed
+    }
+
+    /// What a failed call's message depends on: whether names can be listed, and how this
+    /// server's token is renewed.
+    pub fn call_facts(&self) -> super::result::CallFacts {
+        let can_list_names = {
+            let status = match self.status.read() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            // Before the first successful check nothing is known: assume a listing happened.
+            status.admin_token
+                || status.observed_scopes.contains(&Scope::AppsRead)
+                || (!status.connected && status.observed_scopes.is_empty())
+        };
+        let renew_advice = {
+            let live = self.read_live();
+            live.credentials.as_ref().ok().map(|c| self.renew_advice(c))
+        };
+        super::result::CallFacts {
+            can_list_names,
+            renew_advice,
+        }
     }
 
     /// What the user does about a rejected token, and that no restart is needed when the

@@ -126,6 +126,26 @@ async fn admin_token_is_refused_with_the_guides_advice() {
     let t = text(&status);
     assert!(t.contains("Create scoped agents"), "status: {t}");
     assert!(t.contains("--allow-admin-token"), "status: {t}");
+    // The structured status agrees with the text: the PaaS answered, the token is the admin
+    // token, it is refused, and that (not a lost connection) is why every tool is hidden.
+    let s = status.structured_content.clone().unwrap();
+    assert_eq!(
+        (&s["connected"], &s["adminToken"], &s["adminRefused"]),
+        (&json!(true), &json!(true), &json!(true)),
+        "{s}"
+    );
+    let hidden = s["toolsHidden"].as_array().unwrap();
+    assert!(!hidden.is_empty());
+    assert!(
+        hidden.iter().all(|h| h["reason"]
+            .as_str()
+            .unwrap()
+            .contains("admin token is refused")),
+        "{s}"
+    );
+    assert!(!t.contains("no working connection"), "{t}");
+    // Nothing was sent with the refused token beyond the start-up check: no app listing.
+    assert!(s.get("apps").is_none(), "{s}");
     client.cancel().await.ok();
 }
 
@@ -204,6 +224,10 @@ async fn deleted_agent_gives_clear_error_and_tools_list_changed() {
     assert!(is_error(&result));
     let t = text(&result);
     assert!(t.contains("401") && t.contains("paas connect"), "{t}");
+    // The token came from PAAS_TOKEN, which cannot change while the server runs: the advice
+    // says to restart, as paas_status does, not that the server will pick a new one up.
+    assert!(t.contains("PAAS_TOKEN") && t.contains("restart"), "{t}");
+    assert!(!t.contains("picks it up"), "{t}");
     assert!(
         client.service().wait_for(1, Duration::from_secs(15)).await,
         "no tools/list_changed after the token was revoked"
@@ -359,6 +383,15 @@ async fn unknown_filter_names_exit_2_with_the_valid_names() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("valid"), "{args:?}: {err}");
     }
+    // paas_status is always served; excluding it is an error, not silently ignored.
+    let out = command(home.path(), None, None, &["--exclude-tools", "paas_status"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("paas_status cannot be excluded"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -813,5 +846,41 @@ async fn token_file_supplies_the_token_without_an_argument() {
     assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
     let status = text(&call(&client, "paas_status", json!({})).await);
     assert!(status.contains("is empty"), "{status}");
+    client.cancel().await.ok();
+}
+
+/// A token without apps:read cannot look names up: a name is tried as an id, and the miss
+/// says so (pass the id) instead of claiming nothing similar exists. An explicit deployment
+/// id that is not the app's is reported as the deployment, not as a missing app.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misses_say_what_was_not_found_and_what_to_pass() {
+    let world = World::start().await;
+    let (_, token) = world.agent("it-logs-only", &[Scope::LogsRead]).await;
+    let client = connect(world.command(Some(&token), &[])).await;
+    let miss = call(&client, "read_logs", json!({ "app": "web-app" })).await;
+    assert!(is_error(&miss));
+    let t = text(&miss);
+    assert!(
+        t.contains("cannot look up apps by name") && t.contains("apps:read"),
+        "{t}"
+    );
+    assert!(!t.contains("similar name"), "{t}");
+    client.cancel().await.ok();
+
+    let (_, token) = world.agent("it-deployer", Profile::Deployer.scopes()).await;
+    let client = connect(world.command(Some(&token), &[])).await;
+    let miss = call(
+        &client,
+        "rollback_app",
+        json!({ "app": "web-app", "deploymentId": "nosuchdepl" }),
+    )
+    .await;
+    assert!(is_error(&miss));
+    let t = text(&miss);
+    assert!(
+        t.contains("deployment \"nosuchdepl\" not found") && t.contains("list_deployments"),
+        "{t}"
+    );
+    assert!(!t.contains("app \"web-app\" not found"), "{t}");
     client.cancel().await.ok();
 }

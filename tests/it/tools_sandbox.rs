@@ -476,6 +476,145 @@ async fn deploy_directory_uploads_the_folder() {
     sb.shutdown().await;
 }
 
+/// An upload never carries secrets (they are named in the answer instead), the home
+/// directory is refused, and a project's service named `<project>-<name>` is not reported
+/// as a collision rename.
+#[tokio::test]
+async fn uploads_leave_secrets_behind_and_project_services_are_not_renames() {
+    let sb = sandbox().await;
+    let api = agent_client(&sb, &["apps:read", "apps:write", "deploy:trigger"]).await;
+    let grant = probe(&api).await.unwrap();
+    let ctx = ctx_for(api, &grant);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join(".paas")).unwrap();
+    std::fs::write(root.join(".paas/config.json"), r#"{"token":"bpagt_x"}"#).unwrap();
+    std::fs::write(root.join(".env"), "SECRET=1").unwrap();
+    std::fs::write(root.join(".env.example"), "SECRET=").unwrap();
+    std::fs::write(root.join("server.pem"), "-----BEGIN").unwrap();
+    std::fs::write(root.join("index.js"), "console.log(1)").unwrap();
+    let out = call(
+        &ctx,
+        "deploy_directory",
+        json!({ "path": root.to_string_lossy(), "name": "careful-app" }),
+    )
+    .await
+    .expect("upload deploy");
+    assert_eq!(out.structured["uploadedFiles"], 2, "{}", out.structured);
+    assert_eq!(
+        out.structured["skippedSecrets"],
+        json!([".env", ".paas", "server.pem"])
+    );
+    assert!(
+        out.text.contains("hold secrets: .env, .paas, server.pem"),
+        "{}",
+        out.text
+    );
+    let home = dirs::home_dir().expect("a home directory");
+    let refused = call(
+        &ctx,
+        "deploy_directory",
+        json!({ "path": home.to_string_lossy(), "name": "home-app" }),
+    )
+    .await;
+    match refused {
+        Err(ToolError::Local(m)) => assert!(m.contains("home directory"), "{m}"),
+        other => panic!("home upload not refused: {other:?}"),
+    }
+
+    call(&ctx, "create_project", json!({ "name": "shop" }))
+        .await
+        .expect("project");
+    let out = call(
+        &ctx,
+        "deploy",
+        json!({ "name": "api", "gitRepo": "https://github.com/demo/api", "project": "shop" }),
+    )
+    .await
+    .expect("service deploy");
+    assert_eq!(out.structured["name"], "shop-api");
+    assert_eq!(out.structured["renamed"], false, "{}", out.text);
+    assert!(!out.text.contains("was taken"), "{}", out.text);
+    assert!(out.text.contains("<project>-<name>"), "{}", out.text);
+    // The same service again does collide, and that is reported.
+    let again = call(
+        &ctx,
+        "deploy",
+        json!({ "name": "api", "gitRepo": "https://github.com/demo/api", "project": "shop" }),
+    )
+    .await
+    .expect("second service deploy");
+    assert_ne!(again.structured["name"], "shop-api");
+    assert_eq!(again.structured["renamed"], true, "{}", again.text);
+    sb.shutdown().await;
+}
+
+/// A server test that could not connect is a tool error, not a success with
+/// `status: "error"` buried in the output; the key to install is the one create showed.
+#[tokio::test]
+async fn a_failed_server_test_is_an_error() {
+    let sb = sandbox().await;
+    let api = agent_client(&sb, &["servers:manage"]).await;
+    let grant = probe(&api).await.unwrap();
+    let ctx = ctx_for(api, &grant);
+    let created = call(
+        &ctx,
+        "create_server",
+        json!({ "name": "edge", "ip": "203.0.113.7" }),
+    )
+    .await
+    .expect("create server");
+    let key = call(&ctx, "get_server_public_key", json!({ "server": "edge" }))
+        .await
+        .expect("key");
+    let key = key.structured["publicKey"].as_str().unwrap().to_owned();
+    assert!(key.starts_with("ssh-ed25519 "), "{key}");
+    assert!(created.text.contains(&key), "{} / {key}", created.text);
+    match call(&ctx, "test_server", json!({ "server": "edge" })).await {
+        Err(ToolError::Reported(m)) => {
+            assert!(m.contains("could not connect to server edge"), "{m}");
+            assert!(m.contains("authorized_keys"), "{m}");
+        }
+        other => panic!("a failed test must be an error: {other:?}"),
+    }
+    sb.shutdown().await;
+}
+
+/// "***" keeps a secret's current value; for a key with no value it is refused, never
+/// stored as the value.
+#[tokio::test]
+async fn update_app_refuses_a_mask_for_a_key_without_a_value() {
+    let sb = sandbox().await;
+    let api = agent_client(&sb, &["apps:read", "apps:write", "deploy:trigger"]).await;
+    let grant = probe(&api).await.unwrap();
+    let ctx = ctx_for(api, &grant);
+    call(
+        &ctx,
+        "deploy",
+        json!({ "name": "cfg-app", "gitRepo": "https://github.com/demo/cfg" }),
+    )
+    .await
+    .expect("deploy");
+    wait_running(&ctx, "cfg-app").await;
+    let refused = call(
+        &ctx,
+        "update_app",
+        json!({ "app": "cfg-app", "env": { "NEW_SECRET": "***" } }),
+    )
+    .await;
+    match refused {
+        Err(ToolError::InvalidArguments(m)) => {
+            assert!(m.contains("NEW_SECRET") && m.contains("real value"), "{m}")
+        }
+        other => panic!("a mask for a new key must be refused: {other:?}"),
+    }
+    let app = call(&ctx, "get_app", json!({ "app": "cfg-app" }))
+        .await
+        .unwrap();
+    assert!(app.structured["envVars"].get("NEW_SECRET").is_none());
+    sb.shutdown().await;
+}
+
 /// Tokens without apps:read still get working tools: names are passed through as ids.
 #[tokio::test]
 async fn tools_work_without_apps_read_by_id() {

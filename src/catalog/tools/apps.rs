@@ -660,6 +660,18 @@ async fn update_app(ctx: &ToolContext, args: UpdateAppArgs) -> Result<ToolOutput
     let current = get(ctx, "/api/apps/get", &[("id", app.id.clone())])
         .await
         .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    // "***" means "keep the current secret value"; for a key without one it would store the
+    // three asterisks as the value.
+    let existing = current.get("envVars").and_then(Value::as_object);
+    if let Some((key, _)) = args.env.iter().flatten().find(|(k, v)| {
+        v.as_str() == mask::MASK && !existing.is_some_and(|env| env.contains_key(k.as_str()))
+    }) {
+        return Err(ToolError::InvalidArguments(format!(
+            "env {key} is \"***\", which means \"keep the current secret value\", but {} has no \
+             {key} yet. Send the real value for {key}, or leave it out",
+            app.name
+        )));
+    }
     let (body, changed) = update_body(&current, &args);
     if changed.is_empty() {
         return Err(ToolError::InvalidArguments(

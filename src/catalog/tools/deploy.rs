@@ -16,8 +16,9 @@ use super::{
     NoArgs, array, check_name, def, get, list_output, output, post, project, put_opt, schema,
     str_field,
 };
+use crate::api::ApiError;
 use crate::api::upload::{Upload, UploadLimits};
-use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, Resolved, not_found_hint, resolve};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, fence,
 };
@@ -44,8 +45,8 @@ pub const TOOLS: &[ToolDef] = &[
         )
     },
     ToolDef {
-        description: "Deploy a NEW app from a local directory (e.g. the folder you are working in) or a .zip file: the files are uploaded and built on the PaaS. Skips .git, node_modules, target and symlinks; at most 10000 files, 100 MiB per file, 200 MiB in total. With project, the app becomes a service of that project.",
-        output_schema: Some(schema::<DeployOutput>),
+        description: "Deploy a NEW app from a local directory (e.g. the folder you are working in) or a .zip file: the files are uploaded and built on the PaaS. Skips .git, node_modules, target, symlinks and files that hold secrets (.env, private keys, .ssh, .paas; listed in the answer); refuses the home directory and the filesystem root. At most 10000 files, 100 MiB per file, 200 MiB in total. With project, the app becomes a service of that project.",
+        output_schema: Some(schema::<DeployDirectoryOutput>),
         ..def(
             "deploy_directory",
             "Deploy local directory",
@@ -556,10 +557,34 @@ pub struct DeployOutput {
     url: Option<String>,
 }
 
-/// Report a new app: final name, and whether it differs from the requested one.
-fn deployed(requested: Option<&str>, app: &Value) -> ToolOutput {
+/// `structuredContent` of deploy_directory: the new app plus what was uploaded.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct DeployDirectoryOutput {
+    #[serde(flatten)]
+    app: DeployOutput,
+    /// Files uploaded.
+    uploaded_files: u64,
+    /// Bytes uploaded.
+    uploaded_bytes: u64,
+    /// Files and folders left out because they hold secrets (relative paths).
+    skipped_secrets: Vec<String>,
+}
+
+/// Report a new app: final name, and whether the server changed the requested one. A
+/// project's services are named `<project>-<name>` by design (spec §3), which is not a
+/// rename; when the project was passed by id without being listed, its name is unknown and
+/// only a collision suffix after `-<name>` counts.
+fn deployed(requested: Option<&str>, project: Option<&Resolved>, app: &Value) -> ToolOutput {
     let name = str_field(app, "name").to_owned();
-    let renamed = requested.is_some_and(|r| !r.is_empty() && r != name);
+    let requested = requested.filter(|r| !r.is_empty());
+    let renamed = match (requested, project) {
+        (None, _) => false,
+        (Some(r), None) => r != name,
+        (Some(r), Some(p)) if !p.listed.is_null() => name != format!("{}-{r}", p.name),
+        (Some(r), Some(_)) => !name.ends_with(&format!("-{r}")),
+    };
     let mut text = format!(
         "Deploying {name} ({}): status {}",
         str_field(app, "id"),
@@ -568,6 +593,12 @@ fn deployed(requested: Option<&str>, app: &Value) -> ToolOutput {
     let url = str_field(app, "url");
     if !url.is_empty() {
         text.push_str(&format!(", URL {url}"));
+    }
+    if let (Some(p), false) = (project, renamed) {
+        let project_name = if p.listed.is_null() { &p.id } else { &p.name };
+        text.push_str(&format!(
+            ". As a service of project {project_name}, the app is named \"{name}\" (services are named <project>-<name>)"
+        ));
     }
     if renamed {
         text.push_str(&format!(
@@ -678,16 +709,19 @@ async fn deploy(ctx: &ToolContext, args: DeployArgs) -> Result<ToolOutput, ToolE
         &args.health_path,
         &args.server,
     );
-    let path = match &args.project {
-        Some(p) => {
-            let project = resolve(ctx, Kind::Project, p).await?;
-            body.insert("projectId".to_owned(), Value::from(project.id));
+    let project = match &args.project {
+        Some(p) => Some(resolve(ctx, Kind::Project, p).await?),
+        None => None,
+    };
+    let path = match &project {
+        Some(project) => {
+            body.insert("projectId".to_owned(), Value::from(project.id.clone()));
             "/api/projects/services/deploy"
         }
         None => "/api/deploy",
     };
     let app = post(ctx, path, Value::Object(body)).await?;
-    Ok(deployed(Some(&args.name), &app))
+    Ok(deployed(Some(&args.name), project.as_ref(), &app))
 }
 
 async fn deploy_directory(
@@ -716,10 +750,13 @@ async fn deploy_directory(
         &args.health_path,
         &args.server,
     );
-    let path = match &args.project {
-        Some(p) => {
-            let project = resolve(ctx, Kind::Project, p).await?;
-            config.insert("projectId".to_owned(), Value::from(project.id));
+    let project = match &args.project {
+        Some(p) => Some(resolve(ctx, Kind::Project, p).await?),
+        None => None,
+    };
+    let path = match &project {
+        Some(project) => {
+            config.insert("projectId".to_owned(), Value::from(project.id.clone()));
             "/api/projects/services/deploy/upload"
         }
         None => "/api/deploy/upload",
@@ -733,12 +770,26 @@ async fn deploy_directory(
     .map_err(|e| ToolError::Local(format!("reading the directory failed: {e}")))?
     .map_err(|e| ToolError::Local(e.to_string()))?;
     let (files, bytes) = (upload.file_count(), upload.total_bytes());
+    let secrets = upload.skipped_secrets().to_vec();
     let app = ctx.api.send_upload(path, &upload).await?;
-    let mut out = deployed(Some(&args.name), &app);
-    out.text = format!("Uploaded {files} files ({bytes} bytes). {}", out.text);
+    let mut out = deployed(Some(&args.name), project.as_ref(), &app);
+    let secrets_note = if secrets.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Not uploaded because they hold secrets: {}. Give the app its secrets as \
+             environment variables (update_app env, secretKeys) instead.",
+            secrets.join(", ")
+        )
+    };
+    out.text = format!(
+        "Uploaded {files} files ({bytes} bytes).{secrets_note} {}",
+        out.text
+    );
     if let Some(obj) = out.structured.as_object_mut() {
         obj.insert("uploadedFiles".to_owned(), Value::from(files));
         obj.insert("uploadedBytes".to_owned(), Value::from(bytes));
+        obj.insert("skippedSecrets".to_owned(), Value::from(secrets));
     }
     Ok(out)
 }
@@ -763,7 +814,7 @@ async fn deploy_image(ctx: &ToolContext, args: DeployImageArgs) -> Result<ToolOu
         &args.server,
     );
     let app = post(ctx, "/api/catalog/deploy-image", Value::Object(body)).await?;
-    Ok(deployed(args.name.as_deref(), &app))
+    Ok(deployed(args.name.as_deref(), None, &app))
 }
 
 async fn deploy_dockerfile(
@@ -803,7 +854,7 @@ async fn deploy_dockerfile(
         &args.server,
     );
     let app = post(ctx, "/api/catalog/deploy-dockerfile", Value::Object(body)).await?;
-    Ok(deployed(args.name.as_deref(), &app))
+    Ok(deployed(args.name.as_deref(), None, &app))
 }
 
 async fn list_templates(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
@@ -849,7 +900,7 @@ async fn deploy_template(
         &args.server,
     );
     let app = post(ctx, "/api/catalog/deploy", Value::Object(body)).await?;
-    Ok(deployed(args.name.as_deref(), &app))
+    Ok(deployed(args.name.as_deref(), None, &app))
 }
 
 async fn redeploy(ctx: &ToolContext, args: RedeployArgs) -> Result<ToolOutput, ToolError> {
@@ -882,7 +933,19 @@ async fn rollback_app(ctx: &ToolContext, args: RollbackArgs) -> Result<ToolOutpu
         json!({ "id": app.id, "deploymentId": deployment_id }),
     )
     .await
-    .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    .map_err(|e| match e {
+        // The server tells the two 404s apart: "Deployment not found" (unknown, or another
+        // app's) and "App not found".
+        ToolError::Api(ApiError::Status {
+            status: 404,
+            ref message,
+        }) if message.to_ascii_lowercase().contains("deployment") => ToolError::NotFound {
+            kind: "deployment",
+            query: deployment_id.clone(),
+            suggestions: Vec::new(),
+        },
+        e => not_found_hint(Kind::App, &args.app, e),
+    })?;
     let text = format!(
         "Rolled {} back to deployment {deployment_id}: status {}",
         app.name,
@@ -902,7 +965,7 @@ async fn previous_deployment(
     listed: &Value,
 ) -> Result<String, ToolError> {
     let history = array(get(ctx, "/api/deployments/history", &[]).await.map_err(|e| match e {
-        ToolError::Api(crate::api::ApiError::MissingScope { .. }) => ToolError::InvalidArguments(
+        ToolError::Api(ApiError::MissingScope { .. }) => ToolError::InvalidArguments(
             "pass deploymentId: this token cannot read the deployment history (apps:read) to pick the previous deployment".to_owned(),
         ),
         other => other,

@@ -331,8 +331,19 @@ async fn delete_server(ctx: &ToolContext, args: ServerArgs) -> Result<ToolOutput
     ))
 }
 
+/// `{status: "connected" | "error", dockerVersion?, error?}`: a failed test is a 200 with
+/// `status: "error"`, which the model must not read as success.
 async fn test_server(ctx: &ToolContext, args: ServerArgs) -> Result<ToolOutput, ToolError> {
     let (_, answer) = by_id(ctx, &args.server, "/api/servers/test").await?;
+    if str_field(&answer, "status") == "error" {
+        return Err(ToolError::Reported(format!(
+            "The PaaS could not connect to server {} over SSH: {}. Check that the server is up, \
+             that its SSH port is reachable from the PaaS, and that the key from \
+             get_server_public_key is in the SSH user's ~/.ssh/authorized_keys; then test again.",
+            args.server,
+            str_field(&answer, "error")
+        )));
+    }
     Ok(json_output(answer))
 }
 

@@ -60,6 +60,7 @@ pub struct StatusApp {
 async fn paas_status(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {
     let snapshot: StatusSnapshot = ctx.status.read().map(|s| s.clone()).unwrap_or_default();
     let can_read_apps = snapshot.connected
+        && !snapshot.admin_refused
         && (snapshot.admin_token || snapshot.observed_scopes.contains(&Scope::AppsRead));
     let mut structured = super::drop_nulls(serde_json::to_value(&snapshot).unwrap_or(Value::Null));
     let mut text = render(&snapshot);
@@ -111,7 +112,9 @@ fn render(s: &StatusSnapshot) -> String {
     if !s.token_source.is_empty() {
         lines.push(format!("Token from: {}", s.token_source));
     }
-    if s.admin_token {
+    if s.admin_refused {
+        lines.push("Token: the ADMIN token, refused (see Problem); no tool uses it".to_owned());
+    } else if s.admin_token {
         lines.push("Token: the ADMIN token (all scopes and admin-only tools)".to_owned());
     } else if let Some(name) = &s.agent_name {
         lines.push(format!(
@@ -136,6 +139,15 @@ fn render(s: &StatusSnapshot) -> String {
                 scopes.join(", ")
             }
         ));
+        if s.observed_scopes.contains(&Scope::AppsRead) {
+            // The probes cannot tell logs:read apart next to apps:read (both open the same
+            // log route), and it adds no tool then; say so rather than let it look absent.
+            lines.push(
+                "  (logs:read cannot be observed while apps:read is held; with apps:read it \
+                 unlocks nothing more, so the tool list is the same either way)"
+                    .to_owned(),
+            );
+        }
     }
     lines.push(format!("Tools available: {}", s.tools_available.len()));
     if !s.tools_hidden.is_empty() {

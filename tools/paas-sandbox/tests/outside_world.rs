@@ -170,6 +170,11 @@ async fn servers_and_outside_world_answers() {
         "key stripped from the list"
     );
     let sid = srv["id"].as_str().unwrap();
+    let (_, key) = get(&sb, &format!("/api/servers/keys/public?id={sid}"), &t).await;
+    assert_eq!(
+        key["publicKey"], srv["publicKey"],
+        "the key to install is the one create showed"
+    );
     let (s, v) = post(&sb, "/api/servers/test", &t, json!({"id": sid})).await;
     assert_eq!(s, 200);
     assert_eq!(v["status"], "error");

@@ -55,11 +55,12 @@ fn valid_host(h: &str) -> bool {
             }))
 }
 
-fn fake_public_key() -> String {
-    let raw = util::random_hex32();
+/// The server's SSH key pair is made once at create time (spec §3): the create answer and
+/// `keys/public` show the same public key, derived here from the id.
+fn public_key_of(id: &str) -> String {
     format!(
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{} paas@sandbox",
-        &raw[..43]
+        &util::hash_token(id)[..43]
     )
 }
 
@@ -82,8 +83,10 @@ pub fn create(inner: &Arc<Inner>, call: &mut Call) -> Response {
     else {
         return err(400, "port must be between 1 and 65535");
     };
+    let id = util::new_id();
     let s = Server {
-        id: util::new_id(),
+        public_key: public_key_of(&id),
+        id,
         name: r.name.trim().to_string(),
         description: r.description,
         ip: r.ip,
@@ -97,7 +100,6 @@ pub fn create(inner: &Arc<Inner>, call: &mut Call) -> Response {
         status: "unknown".into(),
         last_checked: util::ZERO_TIME.into(),
         created_at: util::now(),
-        public_key: fake_public_key(),
         ..Server::default()
     };
     let mut stored = s.clone();
@@ -201,10 +203,7 @@ pub fn public_key(inner: &Arc<Inner>, call: &mut Call) -> Response {
     let key = if s.is_local {
         String::new()
     } else {
-        format!(
-            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI{} paas@sandbox",
-            &util::hash_token(&s.id)[..43]
-        )
+        public_key_of(&s.id)
     };
     ok(&serde_json::json!({ "publicKey": key }))
 }

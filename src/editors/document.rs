@@ -52,8 +52,8 @@ fn verify(
 ) -> Result<(), String> {
     let fail = |what: &str| {
         Err(format!(
-            "paas could not edit this file without changing {what}; nothing was written \
-             (please report this with the file's layout)"
+            "paas could not edit this file without changing {what} (please report this with \
+             the file's layout)"
         ))
     };
     let (Ok(mut old), Ok(mut new)) = (document_json(format, before), document_json(format, after))
@@ -200,9 +200,7 @@ fn edit_json(format: Format, text: &str, servers_key: &str, op: &Op<'_>) -> Resu
             Some(node) => match node.as_object() {
                 Some(obj) => obj,
                 None => {
-                    return Err(format!(
-                        "\"{servers_key}\" is not an object; fix or remove it, then run again"
-                    ));
+                    return Err(format!("\"{servers_key}\" is not an object"));
                 }
             },
             None => return Err(format!("\"{servers_key}\" has no value")),
@@ -305,9 +303,7 @@ fn edit_toml(text: &str, servers_key: &str, op: &Op<'_>) -> Result<String, Strin
         doc.insert(servers_key, toml_edit::Item::Table(table));
     }
     let Some(servers) = doc.get_mut(servers_key).and_then(|i| i.as_table_like_mut()) else {
-        return Err(format!(
-            "`{servers_key}` is not a table; fix or remove it, then run again"
-        ));
+        return Err(format!("`{servers_key}` is not a table"));
     };
     match op {
         Op::Upsert { name, entry } => {

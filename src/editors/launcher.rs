@@ -49,8 +49,51 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
-/// The stdio launch for this binary: `paas mcp [--context NAME]`, by name when PATH leads
-/// here, else by absolute path.
+/// `mcp [--context NAME]`: the arguments of a stdio entry for `context`.
+fn mcp_args(context: Option<&str>) -> Vec<String> {
+    let mut args = vec!["mcp".to_owned()];
+    if let Some(ctx) = context.filter(|c| !c.is_empty() && *c != "default") {
+        args.push("--context".to_owned());
+        args.push(ctx.to_owned());
+    }
+    args
+}
+
+/// The stdio launch for a project-scoped file: always the bare name `paas`. Those files are
+/// usually committed, and an absolute path of this machine would be wrong on every other
+/// one. Returns a warning, with what to do, when `paas` on PATH here is missing or is not
+/// paas (the entry would then fail on this machine too).
+pub fn project_launch(context: Option<&str>, path_var: Option<&OsStr>) -> (Launch, Option<String>) {
+    let launch = Launch::Stdio {
+        command: "paas".to_owned(),
+        args: mcp_args(context),
+    };
+    let install = "install it on PATH for everyone who uses this project (a release binary, \
+                   or `cargo install --path .` in a paas-mcp checkout)";
+    let warning = match find_on_path("paas", path_var) {
+        None => Some(format!(
+            "`paas` is not on PATH, and project entries run the bare command `paas` (a path \
+             of this machine would break for everyone else); {install}"
+        )),
+        Some(found) => {
+            let found = dunce::canonicalize(&found).unwrap_or(found);
+            let this = std::env::current_exe()
+                .ok()
+                .map(|exe| dunce::canonicalize(&exe).unwrap_or(exe));
+            (this.as_deref() != Some(found.as_path()) && !is_paas_binary(&found)).then(|| {
+                format!(
+                    "`paas` on PATH is {}, which does not answer like paas (`--version`), and \
+                     project entries run the bare command `paas`; {install}, ahead of it on PATH",
+                    found.display()
+                )
+            })
+        }
+    };
+    (launch, warning)
+}
+
+/// The stdio launch for this binary in a user-scope file: `paas mcp [--context NAME]`, by
+/// name when PATH leads here, else by absolute path.
 pub fn stdio_launch(context: Option<&str>, path_var: Option<&OsStr>) -> Result<Launch, String> {
     let exe = std::env::current_exe()
         .map_err(|e| format!("cannot find the path of the running paas binary: {e}"))?;
@@ -65,12 +108,10 @@ pub fn stdio_launch(context: Option<&str>, path_var: Option<&OsStr>) -> Result<L
             .ok_or_else(|| format!("the paas binary path {} is not UTF-8", exe.display()))?
             .to_owned()
     };
-    let mut args = vec!["mcp".to_owned()];
-    if let Some(ctx) = context.filter(|c| !c.is_empty() && *c != "default") {
-        args.push("--context".to_owned());
-        args.push(ctx.to_owned());
-    }
-    Ok(Launch::Stdio { command, args })
+    Ok(Launch::Stdio {
+        command,
+        args: mcp_args(context),
+    })
 }
 
 /// Resolve an entry's `command` the way the editor would (absolute path or PATH lookup).
@@ -120,17 +161,103 @@ pub fn launches_paas_mcp(entry: &serde_json::Value) -> bool {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default();
-    let first_arg = entry
+    stem == "paas" && entry_args(entry).first() == Some(&"mcp")
+}
+
+/// The string arguments of an entry (non-strings skipped).
+fn entry_args(entry: &serde_json::Value) -> Vec<&str> {
+    entry
         .get("args")
         .and_then(|a| a.as_array())
-        .and_then(|a| a.first())
-        .and_then(|a| a.as_str());
-    stem == "paas" && first_arg == Some("mcp")
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// The context a `paas mcp` entry serves: its `--context NAME` argument, else a
+/// `PAAS_CONTEXT` in its `env`, else `default`. `None` when the entry does not launch
+/// `paas mcp` (an HTTP entry reaches a server whose context the file does not say).
+pub fn entry_context(entry: &serde_json::Value) -> Option<String> {
+    if !launches_paas_mcp(entry) {
+        return None;
+    }
+    let args = entry_args(entry);
+    let mut rest = args.iter().skip(1);
+    let mut context = None;
+    while let Some(arg) = rest.next() {
+        if *arg == "--context" {
+            context = rest.next().map(|v| (*v).to_owned());
+            break;
+        }
+        if let Some(value) = arg.strip_prefix("--context=") {
+            context = Some(value.to_owned());
+            break;
+        }
+    }
+    let context = context.or_else(|| {
+        entry
+            .get("env")
+            .and_then(|e| e.get("PAAS_CONTEXT"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    });
+    Some(
+        context
+            .map(|c| c.trim().to_owned())
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| "default".to_owned()),
+    )
+}
+
+/// How an entry starts or reaches its server, for messages: `npx some-other`, a URL.
+pub fn describe_entry(entry: &serde_json::Value) -> String {
+    if let Some(command) = entry.get("command").and_then(|c| c.as_str()) {
+        let mut line = vec![command];
+        line.extend(entry_args(entry));
+        return format!("runs `{}`", line.join(" "));
+    }
+    for key in ["url", "httpUrl", "serverUrl"] {
+        if let Some(url) = entry.get(key).and_then(|u| u.as_str()) {
+            return format!("connects to {url}");
+        }
+    }
+    "has neither a command nor a URL".to_owned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every way an entry can name its context; entries that do not run `paas mcp` have none.
+    #[test]
+    fn the_context_of_an_entry_is_read_from_its_arguments_or_env() {
+        let ctx = |v: serde_json::Value| entry_context(&v);
+        let cases = [
+            (
+                serde_json::json!({"command": "paas", "args": ["mcp"]}),
+                Some("default"),
+            ),
+            (
+                serde_json::json!({"command": "/x/paas", "args": ["mcp", "--context", "st"]}),
+                Some("st"),
+            ),
+            (
+                serde_json::json!({"command": "paas", "args": ["mcp", "--context=st"]}),
+                Some("st"),
+            ),
+            (
+                serde_json::json!({"command": "paas", "args": ["mcp"], "env": {"PAAS_CONTEXT": "e"}}),
+                Some("e"),
+            ),
+            (serde_json::json!({"command": "npx", "args": ["mcp"]}), None),
+            (
+                serde_json::json!({"url": "http://127.0.0.1:8808/mcp"}),
+                None,
+            ),
+        ];
+        for (entry, want) in cases {
+            assert_eq!(ctx(entry.clone()).as_deref(), want, "{entry}");
+        }
+    }
 
     /// With no PATH match, editors get this binary's absolute path, in the form they can
     /// spawn: never a Windows verbatim (`\\?\`) path.

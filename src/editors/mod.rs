@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 pub use client::{Client, Format, HTTP_TOKEN_ENV, Launch, Locations, Scope};
 use serde_json::Value;
+pub use write::unused_sibling;
 
 use crate::config::Paths;
 
@@ -43,14 +44,26 @@ pub fn valid_name(name: &str) -> bool {
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditorError {
-    #[error(
-        "{client} ({scope}): refusing to edit {path}: {reason}. Nothing was written; fix the file (or move it away) and run again"
-    )]
+    /// The file cannot be edited safely (say why; the caller says once that nothing was
+    /// written and what to do).
+    #[error("{client} ({scope}): refusing to edit {path}: {reason}")]
     Refused {
         client: &'static str,
         scope: Scope,
         path: PathBuf,
         reason: String,
+    },
+    /// Another program's server already uses the entry name we would write.
+    #[error(
+        "{client} ({scope}): {path} already has a server named {name:?} that {what}, not paas. \
+         Add ours under another name with --name NAME, or replace that entry with --force"
+    )]
+    Conflict {
+        client: &'static str,
+        scope: Scope,
+        path: PathBuf,
+        name: String,
+        what: String,
     },
     #[error("{client} ({scope}): {reason}")]
     Unsupported {
@@ -87,6 +100,10 @@ pub struct Change {
     /// Entry names concerned.
     pub names: Vec<String>,
     pub action: Action,
+    /// Why this file is touched, when it is not the client's own config (the Go CLI's
+    /// leftover in `~/.claude/settings.json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
     #[serde(skip)]
     pub before: Option<String>,
     #[serde(skip)]
@@ -95,6 +112,14 @@ pub struct Change {
 }
 
 impl Change {
+    /// ` (backup: <path>)` when a backup was made, for the lines that report a write.
+    pub fn backup_note(&self) -> String {
+        self.backup
+            .as_ref()
+            .map(|b| format!(" (backup: {})", b.display()))
+            .unwrap_or_default()
+    }
+
     /// Unified diff of the change (empty when unchanged).
     pub fn diff(&self) -> String {
         if self.action == Action::Unchanged {
@@ -121,6 +146,9 @@ pub struct Plan {
     /// Clients left out, with why (e.g. no project scope).
     pub skipped: Vec<(Client, String)>,
     pub errors: Vec<EditorError>,
+    /// Things the user should know that do not stop the plan (a leftover file we could not
+    /// read, for instance).
+    pub warnings: Vec<String>,
 }
 
 /// What `paas setup` should write.
@@ -130,6 +158,42 @@ pub struct SetupRequest {
     pub scope: Scope,
     pub name: String,
     pub launch: Launch,
+    /// Replace an entry with our name even when it does not launch paas.
+    pub force: bool,
+}
+
+/// Which entries a removal takes out.
+#[derive(Clone, Copy, Debug)]
+pub enum Selection<'a> {
+    /// The entry with exactly this name (`--name`), whatever it runs.
+    Named(&'a str),
+    /// The entries of one context: those running `paas mcp` for it (`--context NAME`, or no
+    /// `--context` for `default`), and a paas HTTP entry with its name (`better-paas` or
+    /// `better-paas-<context>`). Entries of other contexts stay.
+    Context(&'a str),
+    /// Every entry that is ours (see [`is_ours`]), whatever its context.
+    AllOurs,
+}
+
+impl Selection<'_> {
+    /// Whether the entry `name` (as JSON) is selected.
+    pub fn matches(&self, name: &str, entry: &Value) -> bool {
+        match *self {
+            Selection::Named(wanted) => name == wanted,
+            Selection::AllOurs => is_ours(entry),
+            Selection::Context(context) => match launcher::entry_context(entry) {
+                Some(runs) => runs == normal_context(context),
+                None => is_our_http(entry) && name == default_name(Some(context)),
+            },
+        }
+    }
+}
+
+fn normal_context(context: &str) -> &str {
+    match context.trim() {
+        "" => "default",
+        c => c,
+    }
 }
 
 /// Installed clients (config dir or binary present), in [`Client::ALL`] order.
@@ -140,7 +204,9 @@ pub fn detect(loc: &Locations) -> Vec<Client> {
         .collect()
 }
 
-/// Plan adding/updating the entry for each requested client.
+/// Plan adding/updating the entry for each requested client. An entry with our name that
+/// is not ours is refused unless `req.force`. Setting up Claude Code in user scope also
+/// takes out the Go CLI's leftover entry in `~/.claude/settings.json`.
 pub fn plan_setup(loc: &Locations, req: &SetupRequest) -> Plan {
     let mut plan = Plan::default();
     for &client in &req.clients {
@@ -166,65 +232,142 @@ pub fn plan_setup(loc: &Locations, req: &SetupRequest) -> Plan {
             name: &req.name,
             entry: &entry,
         };
-        push_change(&mut plan, loc, client, req.scope, path, &op, &req.name);
-    }
-    plan
-}
-
-/// Plan removing entries: the one named `name` when given, else every entry that is ours
-/// (named `better-paas`/`better-paas-*`, or launching `paas mcp`).
-pub fn plan_remove(
-    loc: &Locations,
-    clients: &[Client],
-    scopes: &[Scope],
-    name: Option<&str>,
-) -> Plan {
-    let mut plan = Plan::default();
-    let by_name = |n: &str, _: &Value| Some(n) == name;
-    let ours = |n: &str, v: &Value| is_ours(n, v);
-    let pred: &dyn Fn(&str, &Value) -> bool = if name.is_some() { &by_name } else { &ours };
-    for &client in clients {
-        for &scope in scopes {
-            let Some(path) = client.config_path(scope, loc) else {
-                continue;
-            };
-            let label = name.unwrap_or(DEFAULT_NAME);
-            push_change(
-                &mut plan,
-                loc,
-                client,
-                scope,
-                path,
-                &document::Op::Remove(pred),
-                label,
-            );
+        let target = Target {
+            client,
+            scope: req.scope,
+            path,
+        };
+        push_change(&mut plan, target, &op, &req.name, req.force);
+        if client == Client::ClaudeCode && req.scope == Scope::User {
+            push_legacy_removal(&mut plan, loc, Selection::AllOurs);
         }
     }
     plan
 }
 
-/// Whether an entry was written by paas (by name or by what it launches).
-pub fn is_ours(name: &str, entry: &Value) -> bool {
-    name == DEFAULT_NAME || name.starts_with("better-paas-") || launcher::launches_paas_mcp(entry)
+/// Plan removing the selected entries from each client's files of `scopes`.
+pub fn plan_remove(
+    loc: &Locations,
+    clients: &[Client],
+    scopes: &[Scope],
+    selection: Selection<'_>,
+) -> Plan {
+    let mut plan = Plan::default();
+    let pred = |n: &str, v: &Value| selection.matches(n, v);
+    for &client in clients {
+        for &scope in scopes {
+            let Some(path) = client.config_path(scope, loc) else {
+                continue;
+            };
+            let target = Target {
+                client,
+                scope,
+                path,
+            };
+            push_change(
+                &mut plan,
+                target,
+                &document::Op::Remove(&pred),
+                DEFAULT_NAME,
+                false,
+            );
+            if client == Client::ClaudeCode && scope == Scope::User {
+                push_legacy_removal(&mut plan, loc, selection);
+            }
+        }
+    }
+    plan
 }
 
-fn push_change(
-    plan: &mut Plan,
-    _loc: &Locations,
+/// Whether an entry is ours, judged by what it runs, not by its name (a server of another
+/// program may be called `better-paas` too): it launches `paas mcp` (any paas binary, by
+/// name or path), or it reaches `paas mcp --http` with the token variable `paas setup`
+/// writes.
+pub fn is_ours(entry: &Value) -> bool {
+    launcher::launches_paas_mcp(entry) || is_our_http(entry)
+}
+
+/// An HTTP entry written by `paas setup --http`: its bearer token comes from
+/// [`HTTP_TOKEN_ENV`].
+fn is_our_http(entry: &Value) -> bool {
+    let names_var = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .is_some_and(|s| s.contains(HTTP_TOKEN_ENV))
+    };
+    names_var(entry.get("bearer_token_env_var"))
+        || names_var(entry.get("headers").and_then(|h| h.get("Authorization")))
+}
+
+/// Where the Go CLI wrote its Claude Code entry: `~/.claude/settings.json`, a file Claude
+/// Code does not read MCP servers from (spec paas-cli.md §4).
+pub fn legacy_claude_settings(loc: &Locations) -> PathBuf {
+    loc.home.join(".claude").join("settings.json")
+}
+
+/// The Go CLI's leftover: named `better-paas` and launching a paas binary. Nothing else in
+/// that file is ours.
+fn is_legacy_entry(name: &str, entry: &Value) -> bool {
+    name == DEFAULT_NAME && launcher::launches_paas_mcp(entry)
+}
+
+const LEGACY_NOTE: &str = "the old Go paas CLI's entry; Claude Code ignores MCP servers in \
+                           ~/.claude/settings.json";
+
+/// Plan taking the Go CLI's leftover out of `~/.claude/settings.json` when `selection`
+/// covers it. This file is not one we manage: when it cannot be read or parsed, we say so
+/// and leave it, without stopping the rest of the plan.
+fn push_legacy_removal(plan: &mut Plan, loc: &Locations, selection: Selection<'_>) {
+    let path = legacy_claude_settings(loc);
+    if plan.changes.iter().any(|c| c.path == path) {
+        return;
+    }
+    let pred = |n: &str, v: &Value| is_legacy_entry(n, v) && selection.matches(n, v);
+    let mut side = Plan::default();
+    let target = Target {
+        client: Client::ClaudeCode,
+        scope: Scope::User,
+        path: path.clone(),
+    };
+    push_change(
+        &mut side,
+        target,
+        &document::Op::Remove(&pred),
+        DEFAULT_NAME,
+        false,
+    );
+    for error in side.errors {
+        plan.warnings.push(format!(
+            "{error}; it may hold the old Go paas CLI's \"better-paas\" entry (which Claude \
+             Code ignores) and was left as it is"
+        ));
+    }
+    for mut change in side.changes {
+        change.note = Some(LEGACY_NOTE);
+        plan.changes.push(change);
+    }
+}
+
+/// One file to edit, for [`push_change`].
+struct Target {
     client: Client,
     scope: Scope,
     path: PathBuf,
-    op: &document::Op<'_>,
-    name: &str,
-) {
+}
+
+fn push_change(plan: &mut Plan, target: Target, op: &document::Op<'_>, name: &str, force: bool) {
+    let Target {
+        client,
+        scope,
+        path,
+    } = target;
     let refused = |reason: String| EditorError::Refused {
         client: client.label(),
         scope,
         path: path.clone(),
         reason,
     };
-    let target = write::real_target(&path);
-    let before = match write::read(&target) {
+    let real = write::real_target(&path);
+    let before = match write::read(&real) {
         Ok(b) => b,
         Err(reason) => {
             plan.errors.push(refused(reason));
@@ -244,6 +387,20 @@ fn push_change(
             return;
         }
     };
+    if !remove
+        && !force
+        && let Some((_, existing)) = names_before.iter().find(|(n, _)| n == name)
+        && !is_ours(existing)
+    {
+        plan.errors.push(EditorError::Conflict {
+            client: client.label(),
+            scope,
+            path,
+            name: name.to_owned(),
+            what: launcher::describe_entry(existing),
+        });
+        return;
+    }
     let after = match document::edit(format, text, key, op) {
         Ok(a) => a,
         Err(reason) => {
@@ -277,6 +434,7 @@ fn push_change(
         path,
         names,
         action,
+        note: None,
         before,
         after,
         backup: None,
@@ -307,26 +465,41 @@ pub fn apply(plan: &mut Plan) -> Result<(), EditorError> {
     Ok(())
 }
 
-/// Remove every paas entry from every client's user config, and from the project configs of
-/// `project_dir` when given. Used by `paas disconnect --remove-setup`. Nothing is written
-/// when any file cannot be parsed. Returns the files changed.
-pub fn remove_all(paths: &Paths, project_dir: Option<&Path>) -> Result<Vec<Change>, EditorError> {
+/// What [`remove_all`] did: the files changed, and warnings about files left alone.
+#[derive(Debug, Default)]
+pub struct Removed {
+    pub changes: Vec<Change>,
+    pub warnings: Vec<String>,
+}
+
+/// Remove the entries of `context` (see [`Selection::Context`]) from every client's user
+/// config, and from the project configs of `project_dir` when given; other contexts'
+/// entries stay. Used by `paas disconnect --remove-setup`. Nothing is written when any file
+/// cannot be parsed.
+pub fn remove_all(
+    paths: &Paths,
+    project_dir: Option<&Path>,
+    context: &str,
+) -> Result<Removed, EditorError> {
     let loc = Locations::new(paths, project_dir);
     let scopes: &[Scope] = if project_dir.is_some() {
         &[Scope::User, Scope::Project]
     } else {
         &[Scope::User]
     };
-    let mut plan = plan_remove(&loc, &Client::ALL, scopes, None);
+    let mut plan = plan_remove(&loc, &Client::ALL, scopes, Selection::Context(context));
     if !plan.errors.is_empty() {
         return Err(EditorError::Several(plan.errors));
     }
     apply(&mut plan)?;
-    Ok(plan
-        .changes
-        .into_iter()
-        .filter(|c| c.action != Action::Unchanged)
-        .collect())
+    Ok(Removed {
+        changes: plan
+            .changes
+            .into_iter()
+            .filter(|c| c.action != Action::Unchanged)
+            .collect(),
+        warnings: plan.warnings,
+    })
 }
 
 /// One paas entry found in a client's config.
@@ -340,6 +513,9 @@ pub struct FoundEntry {
     pub url: Option<String>,
     /// The command resolved like the editor would (absolute path or PATH).
     pub resolved: Option<PathBuf>,
+    /// The paas context a stdio entry serves (`default` without `--context`); `None` for an
+    /// HTTP entry, whose server decides.
+    pub context: Option<String>,
     /// What is wrong with the entry, with what to do; `None` when it looks right.
     pub problem: Option<String>,
 }
@@ -366,6 +542,34 @@ impl EntryStatus {
             && !self.entries.is_empty()
             && self.entries.iter().all(|e| e.problem.is_none())
     }
+}
+
+/// The Go CLI's leftover entry in `~/.claude/settings.json`, for `paas doctor`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LegacyEntry {
+    pub path: PathBuf,
+    pub name: String,
+    /// What it runs, e.g. "runs `/home/me/go/bin/paas mcp`".
+    pub what: String,
+}
+
+/// Find the Go CLI's `better-paas` entry in `~/.claude/settings.json` (ours only: named
+/// `better-paas` and launching a paas binary). A file that is missing or cannot be parsed
+/// holds none we could remove, so it yields nothing.
+pub fn inspect_legacy(paths: &Paths) -> Option<LegacyEntry> {
+    let loc = Locations::new(paths, None);
+    let path = legacy_claude_settings(&loc);
+    let text = write::read(&write::real_target(&path)).ok()??;
+    let client = Client::ClaudeCode;
+    let entries = document::entries(client.format(), &text, client.servers_key()).ok()?;
+    entries
+        .into_iter()
+        .find(|(n, v)| is_legacy_entry(n, v))
+        .map(|(name, value)| LegacyEntry {
+            what: launcher::describe_entry(&value),
+            path,
+            name,
+        })
 }
 
 /// Inspect every client's user config (and project configs of `project_dir`): does it hold
@@ -403,7 +607,7 @@ pub fn inspect(paths: &Paths, project_dir: Option<&Path>) -> Vec<EntryStatus> {
             };
             match document::entries(client.format(), &text, client.servers_key()) {
                 Ok(entries) => {
-                    for (name, value) in entries.into_iter().filter(|(n, v)| is_ours(n, v)) {
+                    for (name, value) in entries.into_iter().filter(|(_, v)| is_ours(v)) {
                         status
                             .entries
                             .push(found_entry(name, &value, &loc, &mut checked));
@@ -444,6 +648,7 @@ fn found_entry(
         args,
         url: url.clone(),
         resolved: None,
+        context: launcher::entry_context(value),
         problem: None,
     };
     match (command, url) {

@@ -28,9 +28,15 @@ pub fn read(path: &Path) -> Result<Option<String>, String> {
 
 /// A backup path next to `path` that does not exist yet: `<file>.bak`, then `<file>.bak.1`...
 pub fn backup_path(path: &Path) -> PathBuf {
+    unused_sibling(path, ".bak")
+}
+
+/// `<file><suffix>` next to `path`, or `<file><suffix>.1`, `.2`... : the first that does not
+/// exist yet, so setting a file aside never overwrites an earlier one.
+pub fn unused_sibling(path: &Path, suffix: &str) -> PathBuf {
     let base = {
         let mut s = path.as_os_str().to_owned();
-        s.push(".bak");
+        s.push(suffix);
         PathBuf::from(s)
     };
     if !base.exists() {

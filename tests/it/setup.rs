@@ -228,15 +228,7 @@ fn command_is_the_path_name_only_when_it_resolves_to_this_binary() {
 
     // Another `paas` earlier on PATH: write the absolute path of the one running.
     let env = Env::new();
-    let fake_dir = env.h("bin");
-    std::fs::create_dir_all(&fake_dir).expect("mkdir");
-    let fake = fake_dir.join("paas");
-    std::fs::write(&fake, "#!/bin/sh\necho other\n").expect("write fake");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
+    let fake_dir = fake_paas_in(&env);
     let mut env = env;
     env.path = fake_dir.into_os_string();
     assert_ok(&env.paas(&["setup", "--client", "cursor"]));
@@ -282,9 +274,13 @@ fn non_default_context_gets_its_own_entry_and_flag() {
     // --name overrides, and a bad name is refused before anything is written.
     assert_ok(&env.paas(&["setup", "--client", "cursor", "--name", "paas_prod"]));
     assert!(json(&env.h(".cursor/mcp.json"))["mcpServers"]["paas_prod"].is_object());
-    let bad = env.paas(&["setup", "--client", "gemini", "--name", "a b"]);
-    assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr(&bad).contains("invalid --name"), "{}", stderr(&bad));
+    // A bad name is a usage error (exit 2), like an unknown client.
+    for bad_name in ["a b", ""] {
+        let bad = env.paas(&["setup", "--client", "gemini", "--name", bad_name]);
+        assert_eq!(bad.status.code(), Some(2), "{bad_name:?}: {}", stderr(&bad));
+        assert!(stderr(&bad).contains("--name"), "{}", stderr(&bad));
+        assert!(stderr(&bad).contains("letters, digits"), "{}", stderr(&bad));
+    }
     assert!(!env.h(".gemini/settings.json").exists());
 }
 
@@ -458,7 +454,14 @@ fn unparsable_file_is_refused_and_nothing_is_written() {
     );
     assert!(err.contains("not valid JSON"), "{err}");
     assert!(err.contains("not valid TOML"), "{err}");
-    assert!(err.contains("Nothing was written"), "{err}");
+    // Said once, after every refused file, not once per file and again at the end.
+    assert_eq!(err.matches("Nothing was written").count(), 1, "{err}");
+    assert_eq!(
+        err.to_lowercase().matches("nothing was written").count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(err.matches("run again").count(), 1, "{err}");
     assert_eq!(read(&env.h(".claude.json")), broken_claude);
     assert_eq!(read(&env.h(".codex/config.toml")), broken_toml);
     assert_eq!(
@@ -726,9 +729,18 @@ fn http_entries_reference_the_token_variable_in_each_clients_syntax() {
     let out = env.paas(&["setup", "--http", url, "--client", "claude-desktop"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("Connectors"), "{}", stderr(&out));
-    for bad in ["ftp://x/mcp", "not a url", "http://user:pw@127.0.0.1/mcp"] {
+    for bad in [
+        "ftp://x/mcp",
+        "not a url",
+        "notaurl",
+        "http://user:pw@127.0.0.1/mcp",
+    ] {
         let out = env.paas(&["setup", "--http", bad, "--client", "cursor"]);
-        assert_eq!(out.status.code(), Some(1), "{bad}");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{bad}: a bad URL is a usage error"
+        );
         assert!(stderr(&out).contains("--http"), "{bad}: {}", stderr(&out));
     }
 }
@@ -856,7 +868,14 @@ fn inspect_and_remove_all_see_what_setup_wrote() {
     assert!(cursor.ok(), "{cursor:?}");
     assert_eq!(cursor.entries[0].name, "better-paas");
     assert!(find(editors::Client::Codex, editors::Scope::User).ok());
-    assert!(find(editors::Client::ClaudeCode, editors::Scope::Project).ok());
+    // Project files run the bare `paas` (they are shared); whether it resolves depends on
+    // this process's PATH, so only the entry is checked here.
+    let claude_project = find(editors::Client::ClaudeCode, editors::Scope::Project);
+    assert_eq!(
+        claude_project.entries[0].command.as_deref(),
+        Some("paas"),
+        "{claude_project:?}"
+    );
     let gemini = find(editors::Client::Gemini, editors::Scope::User);
     assert!(!gemini.ok());
     assert!(
@@ -873,7 +892,9 @@ fn inspect_and_remove_all_see_what_setup_wrote() {
         "{claude_user:?}"
     );
 
-    let changes = editors::remove_all(&paths, Some(env.project.path())).expect("remove_all");
+    let changes = editors::remove_all(&paths, Some(env.project.path()), "default")
+        .expect("remove_all")
+        .changes;
     assert_eq!(changes.len(), 4, "{changes:?}");
     assert_eq!(read(&env.h(".cursor/mcp.json")), CURSOR_JSON);
     assert_eq!(read(&env.h(".codex/config.toml")), CODEX_TOML);
@@ -890,8 +911,9 @@ fn inspect_and_remove_all_see_what_setup_wrote() {
     );
     // Nothing left: a second call changes nothing.
     assert!(
-        editors::remove_all(&paths, Some(env.project.path()))
+        editors::remove_all(&paths, Some(env.project.path()), "default")
             .expect("again")
+            .changes
             .is_empty()
     );
 }
@@ -927,4 +949,474 @@ fn help_is_pinned_and_has_examples() {
     let text = stdout(&out);
     assert!(text.contains("Examples:"), "{text}");
     insta::assert_snapshot!("setup_help", text);
+}
+
+/// The setup lines of a Go CLI `~/.claude/settings.json`: its own settings, another server,
+/// and the `better-paas` entry Claude Code never read.
+const GO_CLAUDE_SETTINGS: &str = r#"{
+  "model": "opus",
+  "mcpServers": {
+    "better-paas": {
+      "command": "/home/me/go/bin/paas",
+      "args": [
+        "mcp"
+      ]
+    },
+    "notes": {
+      "command": "notes-mcp"
+    }
+  },
+  "permissions": {
+    "allow": []
+  }
+}
+"#;
+
+/// The same file without our entry, every other byte as it was.
+const GO_CLAUDE_SETTINGS_CLEANED: &str = r#"{
+  "model": "opus",
+  "mcpServers": {
+    "notes": {
+      "command": "notes-mcp"
+    }
+  },
+  "permissions": {
+    "allow": []
+  }
+}
+"#;
+
+fn write_go_settings(env: &Env) -> PathBuf {
+    let path = env.h(".claude/settings.json");
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&path, GO_CLAUDE_SETTINGS).expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    }
+    path
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).expect("meta").permissions().mode() & 0o777
+}
+
+#[test]
+fn the_go_clis_leftover_in_claude_settings_is_reported_then_removed_by_setup() {
+    let env = Env::new().with_paas_on_path();
+    let settings = write_go_settings(&env);
+
+    let doctor = env.paas(&["doctor"]);
+    let text = stdout(&doctor);
+    let line = text
+        .lines()
+        .find(|l| l.contains("settings.json"))
+        .unwrap_or_else(|| panic!("doctor does not mention the leftover:\n{text}"));
+    assert!(line.starts_with("[warn] editor"), "{line}");
+    for said in [
+        settings.display().to_string().as_str(),
+        "old Go paas CLI",
+        "ignores",
+        "/home/me/go/bin/paas mcp",
+    ] {
+        assert!(line.contains(said), "{said:?} not in {line}");
+    }
+    assert!(
+        text.contains("fix: paas setup --client claude-code"),
+        "{text}"
+    );
+
+    let out = env.paas(&["setup", "--client", "claude-code"]);
+    assert_ok(&out);
+    assert_eq!(read(&settings), GO_CLAUDE_SETTINGS_CLEANED);
+    assert_eq!(
+        read(&env.h(".claude/settings.json.bak")),
+        GO_CLAUDE_SETTINGS
+    );
+    #[cfg(unix)]
+    assert_eq!(mode(&settings), 0o640, "the file keeps its mode");
+    let report = stdout(&out);
+    assert!(
+        report.contains(&format!(
+            "removed \"better-paas\" from {}",
+            settings.display()
+        )),
+        "{report}"
+    );
+    assert!(report.contains("old Go paas CLI"), "{report}");
+    // The real entry went where Claude Code reads it.
+    assert!(json(&env.h(".claude.json"))["mcpServers"]["better-paas"].is_object());
+    // Nothing left to report.
+    assert!(
+        !stdout(&env.paas(&["doctor"])).contains("settings.json"),
+        "leftover still reported"
+    );
+}
+
+#[test]
+fn setup_remove_takes_out_the_go_leftover_but_never_someone_elses_entry() {
+    let env = Env::new();
+    let settings = write_go_settings(&env);
+    let out = env.paas(&["setup", "--remove", "--client", "claude-code"]);
+    assert_ok(&out);
+    assert_eq!(read(&settings), GO_CLAUDE_SETTINGS_CLEANED);
+    assert!(
+        stdout(&out).contains("removed \"better-paas\""),
+        "{}",
+        stdout(&out)
+    );
+
+    // An entry named better-paas in settings.json that does not run paas is not ours.
+    let foreign = r#"{"mcpServers": {"better-paas": {"command": "npx", "args": ["other"]}}}"#;
+    std::fs::write(&settings, foreign).expect("write");
+    assert_ok(&env.paas(&["setup", "--remove", "--client", "claude-code"]));
+    assert_ok(&env.paas(&["setup", "--client", "claude-code"]));
+    assert_eq!(read(&settings), foreign);
+    assert!(!stdout(&env.paas(&["doctor"])).contains("settings.json"));
+}
+
+#[test]
+fn an_entry_with_our_name_that_runs_another_program_is_not_replaced() {
+    let env = Env::new().with_paas_on_path();
+    let original = r#"{"mcpServers":{"better-paas":{"command":"npx","args":["some-other"]}}}"#;
+    let path = env.h(".cursor/mcp.json");
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&path, original).expect("write");
+
+    let out = env.paas(&["setup", "--client", "cursor"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    for said in [
+        path.display().to_string().as_str(),
+        "\"better-paas\"",
+        "`npx some-other`",
+        "--name NAME",
+        "--force",
+    ] {
+        assert!(err.contains(said), "{said:?} not in {err}");
+    }
+    assert_eq!(err.matches("Nothing was written").count(), 1, "{err}");
+    assert_eq!(read(&path), original);
+    assert!(!env.h(".cursor/mcp.json.bak").exists());
+
+    // Neither removal takes it either.
+    assert_ok(&env.paas(&["setup", "--remove", "--client", "cursor"]));
+    assert_eq!(read(&path), original);
+
+    // Another name keeps theirs next to ours; --force replaces theirs.
+    assert_ok(&env.paas(&["setup", "--client", "cursor", "--name", "paas-prod"]));
+    let servers = json(&path)["mcpServers"].clone();
+    assert_eq!(servers["better-paas"]["command"], "npx");
+    assert_eq!(servers["paas-prod"]["command"], "paas");
+    assert_ok(&env.paas(&["setup", "--client", "cursor", "--force"]));
+    assert_eq!(json(&path)["mcpServers"]["better-paas"]["command"], "paas");
+}
+
+#[test]
+fn project_entries_run_the_bare_paas_command_and_warn_when_it_is_not_on_path() {
+    // No paas on PATH: still the bare name (the file is shared), with a warning saying how
+    // to install it.
+    let env = Env::new();
+    let out = env.paas(&["setup", "--project", "--client", "claude-code,vscode"]);
+    assert_ok(&out);
+    assert_eq!(
+        json(&env.p(".mcp.json"))["mcpServers"]["better-paas"]["command"],
+        "paas"
+    );
+    assert_eq!(
+        json(&env.p(".vscode/mcp.json"))["servers"]["better-paas"]["command"],
+        "paas"
+    );
+    let err = stderr(&out);
+    assert!(err.contains("warning: `paas` is not on PATH"), "{err}");
+    assert!(err.contains("cargo install"), "{err}");
+    for file in [".mcp.json", ".vscode/mcp.json"] {
+        assert!(
+            !read(&env.p(file)).contains(&canonical_bin()),
+            "{file} holds this machine's path"
+        );
+    }
+
+    // Another program called paas on PATH: named in the warning.
+    let mut env = Env::new();
+    let fake_dir = fake_paas_in(&env);
+    let fake = fake_dir.join("paas");
+    env.path = fake_dir.into_os_string();
+    let out = env.paas(&["setup", "--project", "--client", "claude-code"]);
+    assert_ok(&out);
+    assert!(
+        stderr(&out).contains(&format!("`paas` on PATH is {}", fake.display())),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        json(&env.p(".mcp.json"))["mcpServers"]["better-paas"]["command"],
+        "paas"
+    );
+
+    // This binary on PATH: no warning.
+    let env = Env::new().with_paas_on_path();
+    let out = env.paas(&["setup", "--project", "--client", "claude-code"]);
+    assert_ok(&out);
+    assert!(!stderr(&out).contains("PATH"), "{}", stderr(&out));
+}
+
+#[test]
+fn setup_for_an_unconnected_context_writes_warns_and_names_the_context_in_every_hint() {
+    let env = Env::new().with_paas_on_path();
+    env.write_paas_config("http://127.0.0.1:9");
+    let out = env.paas(&["setup", "--client", "cursor", "--context", "nope"]);
+    assert_ok(&out);
+    assert_eq!(
+        json(&env.h(".cursor/mcp.json"))["mcpServers"]["better-paas-nope"]["args"],
+        serde_json::json!(["mcp", "--context", "nope"])
+    );
+    let err = stderr(&out);
+    assert!(err.contains("context \"nope\" is not connected"), "{err}");
+    assert!(err.contains("paas connect <url> --context nope"), "{err}");
+    let text = stdout(&out);
+    assert!(
+        text.contains("eval \"$(paas env --context nope)\""),
+        "{text}"
+    );
+    assert!(!text.contains("$(paas env)"), "{text}");
+
+    // The connected default context: no warning, and the hint has no --context.
+    let out = env.paas(&["setup", "--client", "cursor"]);
+    assert_ok(&out);
+    assert!(!stderr(&out).contains("not connected"), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("eval \"$(paas env)\""),
+        "{}",
+        stdout(&out)
+    );
+
+    // doctor: the default entry is fine; the "nope" one is not.
+    let doctor = stdout(&env.paas(&["doctor"]));
+    let line = |name: &str| {
+        doctor
+            .lines()
+            .find(|l| l.contains("Cursor") && l.contains(&format!("\"{name}\"")))
+            .unwrap_or_else(|| panic!("no line for {name}:\n{doctor}"))
+            .to_owned()
+    };
+    assert!(line("better-paas").starts_with("[ok"), "{doctor}");
+    let nope = line("better-paas-nope");
+    assert!(nope.starts_with("[FAIL]"), "{nope}");
+    assert!(nope.contains("\"nope\", which is not connected"), "{nope}");
+    assert!(
+        doctor.contains("fix: paas connect <url> --context nope"),
+        "{doctor}"
+    );
+
+    // After `paas disconnect` the default entry is not [ok] either.
+    assert_ok(&env.paas(&["disconnect"]));
+    let doctor = stdout(&env.paas(&["doctor"]));
+    let default_line = doctor
+        .lines()
+        .find(|l| l.contains("Cursor") && l.contains("\"better-paas\""))
+        .unwrap_or_else(|| panic!("no line:\n{doctor}"));
+    assert!(default_line.starts_with("[FAIL]"), "{doctor}");
+    assert!(default_line.contains("not connected"), "{doctor}");
+}
+
+mod with_sandbox {
+    //! The QA repros that start from `paas connect URL --token-stdin` against a sandbox.
+
+    use super::{GO_CLAUDE_SETTINGS, GO_CLAUDE_SETTINGS_CLEANED};
+    use crate::cli_support::{Home, run_cmd, sandbox, skip_or_fail};
+    use serde_json::Value;
+
+    async fn connect(home: &Home, sandbox: &paas_sandbox::Sandbox, context: Option<&str>) {
+        let name = format!("setup-{}", context.unwrap_or("default"));
+        let agent = sandbox.create_agent(&name, &["apps:read"]).await.unwrap();
+        let url = sandbox.url();
+        let mut args = vec!["connect", url.as_str(), "--token-stdin"];
+        if let Some(ctx) = context {
+            args.extend(["--context", ctx]);
+        }
+        let run = home.run(&args, &agent.token).await;
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+
+    /// Runs in HOME, so no project directory (the test's cwd is the repository) is touched.
+    async fn run_in_home(home: &Home, args: &[&str]) -> crate::cli_support::Run {
+        let mut cmd = home.cmd(args);
+        cmd.current_dir(home.path());
+        run_cmd(cmd, "").await
+    }
+
+    fn servers(home: &Home) -> Value {
+        let text = std::fs::read_to_string(home.path().join(".cursor/mcp.json")).unwrap();
+        serde_json::from_str::<Value>(&text).unwrap()["mcpServers"].clone()
+    }
+
+    #[tokio::test]
+    async fn disconnect_remove_setup_takes_out_only_that_contexts_entries() {
+        let sandbox = sandbox().await;
+        let home = Home::new();
+        connect(&home, &sandbox, None).await;
+        connect(&home, &sandbox, Some("staging")).await;
+        let settings = home.path().join(".claude/settings.json");
+        std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+        std::fs::write(&settings, GO_CLAUDE_SETTINGS).unwrap();
+        for args in [
+            &["setup", "--client", "cursor"][..],
+            &["setup", "--client", "cursor", "--context", "staging"],
+        ] {
+            let run = run_in_home(&home, args).await;
+            assert_eq!(run.code, 0, "{run:?}");
+        }
+        let s = servers(&home);
+        assert!(
+            s["better-paas"].is_object() && s["better-paas-staging"].is_object(),
+            "{s}"
+        );
+
+        let run = run_in_home(&home, &["disconnect", "--remove-setup"]).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let s = servers(&home);
+        assert!(s.get("better-paas").is_none(), "{s}");
+        assert_eq!(
+            s["better-paas-staging"]["args"],
+            serde_json::json!(["mcp", "--context", "staging"]),
+            "staging is still connected: its entry must stay"
+        );
+        // The Go CLI's leftover served the default context: gone with it.
+        assert_eq!(
+            std::fs::read_to_string(&settings).unwrap(),
+            GO_CLAUDE_SETTINGS_CLEANED
+        );
+        let status = home.run(&["status", "--context", "staging"], "").await;
+        assert_eq!(status.code, 0, "{status:?}");
+
+        let run = run_in_home(
+            &home,
+            &["disconnect", "--remove-setup", "--context", "staging"],
+        )
+        .await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(servers(&home), serde_json::json!({}));
+        sandbox.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn disconnect_with_an_unreadable_config_sets_it_aside_and_goes_on() {
+        let sandbox = sandbox().await;
+        let home = Home::new();
+        connect(&home, &sandbox, None).await;
+        connect(&home, &sandbox, Some("staging")).await;
+        let run = run_in_home(&home, &["setup", "--client", "cursor"]).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let config = home.config_file();
+        let full = std::fs::read_to_string(&config).unwrap();
+        let truncated = &full[..full.len() / 2];
+        std::fs::write(&config, truncated).unwrap();
+        let doctor = run_in_home(&home, &["doctor"]).await;
+        assert!(
+            doctor.stdout.contains("set it aside with: paas disconnect"),
+            "{}",
+            doctor.stdout
+        );
+
+        let run = run_in_home(&home, &["disconnect", "--remove-setup"]).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(!config.exists(), "the unreadable file is still in place");
+        let aside: Vec<_> = std::fs::read_dir(home.path().join(".paas"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("config.json.unreadable-")
+            })
+            .collect();
+        assert_eq!(aside.len(), 1, "{aside:?}");
+        assert_eq!(std::fs::read_to_string(&aside[0]).unwrap(), truncated);
+        #[cfg(unix)]
+        assert_eq!(super::mode(&aside[0]), 0o600, "mode kept");
+        for said in [
+            aside[0].display().to_string().as_str(),
+            "not valid JSON",
+            "Moved it aside",
+        ] {
+            assert!(run.stdout.contains(said), "{said:?} not in {}", run.stdout);
+        }
+        // The rest of the command still ran.
+        assert!(servers(&home).get("better-paas").is_none());
+        // And the tool works again.
+        let again = home.run(&["disconnect"], "").await;
+        assert_eq!(again.code, 0, "{again:?}");
+        sandbox.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn disconnect_with_an_unreadable_config_removes_the_keychain_token() {
+        let sandbox = sandbox().await;
+        let agent = sandbox
+            .create_agent("kc-aside", &["apps:read"])
+            .await
+            .unwrap();
+        let home = Home::new();
+        let url = sandbox.url();
+        let mut cmd = home.cmd(&[
+            "connect",
+            url.as_str(),
+            "--token-stdin",
+            "--context",
+            "kcaside",
+        ]);
+        cmd.env("PAAS_TOKEN_STORE", "keychain");
+        let run = run_cmd(cmd, &agent.token).await;
+        if run.code != 0 {
+            skip_or_fail(
+                "disconnect_with_an_unreadable_config_removes_the_keychain_token",
+                &format!("no usable OS keychain here ({})", run.stderr.trim()),
+            );
+            return;
+        }
+        let keychain = paas_mcp::config::KeychainStore;
+        let stored =
+            paas_mcp::config::TokenStore::get(&keychain, "kcaside", &sandbox.url()).unwrap();
+        assert!(stored.is_some());
+        // Cut the file right after the context's URL.
+        let config = home.config_file();
+        let full = std::fs::read_to_string(&config).unwrap();
+        let cut = full.find("\"tokenStore\"").expect("tokenStore recorded");
+        std::fs::write(&config, &full[..cut]).unwrap();
+
+        let run = run_in_home(&home, &["disconnect", "--context", "kcaside"]).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stdout
+                .contains("Removed the token of context \"kcaside\" from the OS keychain"),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            paas_mcp::config::TokenStore::get(&keychain, "kcaside", &sandbox.url())
+                .unwrap()
+                .is_none()
+        );
+        sandbox.shutdown().await;
+    }
+}
+
+/// A directory under `env`'s home holding an executable `paas` that is another program.
+fn fake_paas_in(env: &Env) -> std::path::PathBuf {
+    let fake_dir = env.h("bin");
+    std::fs::create_dir_all(&fake_dir).expect("mkdir");
+    let fake = fake_dir.join("paas");
+    std::fs::write(&fake, "#!/bin/sh\necho other\n").expect("write fake");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    fake_dir
 }

@@ -147,7 +147,15 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
                 "config",
                 Status::Fail,
                 e.to_string(),
-                Some(format!("fix or delete the file, then run: {connect}")),
+                Some(match e {
+                    // `paas disconnect` renames a file that does not parse.
+                    config::ConfigError::Invalid { .. } => format!(
+                        "fix the file, or set it aside with: paas disconnect{}; then run: \
+                         {connect}",
+                        config::context_flag(context)
+                    ),
+                    _ => format!("fix or delete the file, then run: {connect}"),
+                }),
             );
             None
         }
@@ -208,7 +216,7 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
         for name in ["reachable", "token", "scopes"] {
             checks.add(name, Status::Skip, "needs credentials", None);
         }
-        editors(paths, checks);
+        editors(paths, file.as_ref(), checks);
         return;
     };
     // 3. Reachability.
@@ -240,7 +248,7 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
             );
             checks.add("token", Status::Skip, "PaaS not reachable", None);
             checks.add("scopes", Status::Skip, "PaaS not reachable", None);
-            editors(paths, checks);
+            editors(paths, file.as_ref(), checks);
             return;
         }
     }
@@ -317,13 +325,15 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
             checks.add("scopes", Status::Skip, "token not checked", None);
         }
     }
-    editors(paths, checks);
+    editors(paths, file.as_ref(), checks);
 }
 
-/// Each editor's entry pointing at an existing binary (user configs and the current
-/// directory's project configs). Editors that are not installed and have no entry are not
+/// Each editor's entry pointing at an existing binary and at a connected context (user
+/// configs and the current directory's project configs), and the old Go CLI's leftover in
+/// `~/.claude/settings.json`. Editors that are not installed and have no entry are not
 /// mentioned; an installed editor without an entry is a warning (`paas setup` fixes it).
-fn editors(paths: &Paths, checks: &mut Checks) {
+/// `file` is the loaded config (`None` when it cannot be read: contexts are not judged then).
+fn editors(paths: &Paths, file: Option<&ConfigFile>, checks: &mut Checks) {
     let project = crate::cli::project_dir(paths);
     let statuses = crate::editors::inspect(paths, project.as_deref());
     let mut any = false;
@@ -363,14 +373,41 @@ fn editors(paths: &Paths, checks: &mut Checks) {
                 .or_else(|| entry.resolved.as_ref().map(|p| p.display().to_string()))
                 .or_else(|| entry.command.clone())
                 .unwrap_or_default();
-            match &entry.problem {
-                None => checks.add(
+            let missing_context = entry
+                .context
+                .as_deref()
+                .filter(|ctx| file.is_some_and(|f| !context_connected(f, ctx)));
+            match (&entry.problem, missing_context) {
+                (None, None) => checks.add(
                     "editor",
                     Status::Ok,
                     format!("{label}: {:?} in {path} runs {target}", entry.name),
                     None,
                 ),
-                Some(problem) => checks.add(
+                (None, Some(ctx)) => {
+                    let project = if status.scope == crate::editors::Scope::Project {
+                        " --project"
+                    } else {
+                        ""
+                    };
+                    checks.add(
+                        "editor",
+                        Status::Fail,
+                        format!(
+                            "{label}: {:?} in {path} runs paas for context {ctx:?}, which is not \
+                             connected: the assistant gets only paas_status",
+                            entry.name
+                        ),
+                        Some(format!(
+                            "paas connect <url>{}, or take the entry out: paas setup --remove \
+                             --client {} --name {}{project}",
+                            config::context_flag(ctx),
+                            status.client.id(),
+                            entry.name
+                        )),
+                    );
+                }
+                (Some(problem), _) => checks.add(
                     "editor",
                     Status::Fail,
                     format!("{label}: {:?} in {path}: {problem}", entry.name),
@@ -378,6 +415,24 @@ fn editors(paths: &Paths, checks: &mut Checks) {
                 ),
             }
         }
+    }
+    if let Some(legacy) = crate::editors::inspect_legacy(paths) {
+        checks.add(
+            "editor",
+            Status::Warn,
+            format!(
+                "Claude Code: {} has {:?} ({}), left by the old Go paas CLI; Claude Code \
+                 ignores MCP servers in that file, so this entry does nothing",
+                legacy.path.display(),
+                legacy.name,
+                legacy.what
+            ),
+            Some(
+                "paas setup --client claude-code (writes ~/.claude.json and removes the old \
+                 entry), or only remove it: paas setup --remove --client claude-code"
+                    .to_owned(),
+            ),
+        );
     }
     if !any {
         checks.add(
@@ -387,4 +442,11 @@ fn editors(paths: &Paths, checks: &mut Checks) {
             Some("paas setup".to_owned()),
         );
     }
+}
+
+/// Whether an editor entry's context has a stored connection. `PAAS_API_URL` +
+/// `PAAS_TOKEN` stand in for the default context.
+fn context_connected(file: &ConfigFile, context: &str) -> bool {
+    file.get(context).is_some()
+        || (context == config::DEFAULT_CONTEXT && config::from_env().is_some())
 }

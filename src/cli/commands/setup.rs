@@ -3,9 +3,10 @@
 
 use std::process::ExitCode;
 
-use crate::config::{self, Paths};
+use crate::config::{self, ConfigFile, Paths};
 use crate::editors::{
-    self, Action, Change, Client, HTTP_TOKEN_ENV, Launch, Locations, Plan, Scope, SetupRequest,
+    self, Action, Change, Client, EditorError, HTTP_TOKEN_ENV, Launch, Locations, Plan, Scope,
+    Selection, SetupRequest,
 };
 use anyhow::{Context as _, bail};
 
@@ -38,26 +39,55 @@ pub struct Args {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Remove our entry instead of adding it: the one named --name; for another --context its
-    /// better-paas-<context> entry; else every entry that runs `paas mcp`. Other servers are
-    /// left alone.
+    /// Remove our entry instead of adding it: the one named --name; for another --context that
+    /// context's entries (better-paas-<context>, or running `paas mcp --context <context>`);
+    /// else every entry that runs `paas mcp`. Other servers are left alone.
     #[arg(long)]
     pub remove: bool,
 
     /// Point the clients at a running `paas mcp --http` at this URL (Streamable HTTP) instead
     /// of starting `paas mcp` over stdio. The bearer token is referenced as the
     /// PAAS_MCP_HTTP_TOKEN environment variable, never written.
-    #[arg(long, value_name = "URL", conflicts_with = "remove")]
+    #[arg(long, value_name = "URL", conflicts_with = "remove", value_parser = parse_http_url)]
     pub http: Option<String>,
 
     /// Entry name (default: better-paas, or better-paas-<context> for another context).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_name)]
     pub name: Option<String>,
+
+    /// Replace an entry with our name even when it runs another program (without it, such
+    /// an entry is left alone and nothing is written).
+    #[arg(long, conflicts_with = "remove")]
+    pub force: bool,
 }
 
 fn parse_client(s: &str) -> Result<Client, String> {
     Client::parse(s)
         .ok_or_else(|| format!("unknown client {s:?}; choose from {}", Client::all_ids()))
+}
+
+fn parse_name(s: &str) -> Result<String, String> {
+    if editors::valid_name(s) {
+        Ok(s.to_owned())
+    } else {
+        Err("use 1 to 64 letters, digits, '-' or '_' (Codex accepts nothing else)".to_owned())
+    }
+}
+
+/// Only http(s) URLs with a host and no credentials; the path is kept as given (usually
+/// `/mcp`). A bad URL is a usage error (exit 2), reported by clap.
+fn parse_http_url(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw.trim())
+        .map_err(|e| format!("{e}; give the full URL, e.g. http://127.0.0.1:8808/mcp"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("it must start with http:// or https:// and name a host".to_owned());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "it must not contain credentials; the token comes from {HTTP_TOKEN_ENV}"
+        ));
+    }
+    Ok(url.to_string())
 }
 
 pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
@@ -73,15 +103,9 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         Scope::User
     };
-    let context = global.context.as_deref();
-
-    let name = match &args.name {
-        Some(name) if !editors::valid_name(name) => bail!(
-            "invalid --name {name:?}: use 1 to 64 letters, digits, '-' or '_' (Codex accepts nothing else)"
-        ),
-        Some(name) => Some(name.clone()),
-        None => None,
-    };
+    let context_name = config::context_name(global.context.as_deref());
+    let context = Some(context_name.as_str()).filter(|c| *c != config::DEFAULT_CONTEXT);
+    let name = args.name.clone();
 
     let clients = if !args.clients.is_empty() {
         let mut clients = args.clients.clone();
@@ -102,42 +126,69 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         found
     };
 
+    let mut warnings = Vec::new();
     let mut plan = if args.remove {
-        // Another context removes only its own entry; the default context removes every
-        // paas entry (including ones the Go CLI or an older setup wrote under other names).
-        let only = name.or_else(|| {
-            context
-                .filter(|c| !c.is_empty() && *c != "default")
-                .map(|c| editors::default_name(Some(c)))
-        });
-        editors::plan_remove(&loc, &clients, &[scope], only.as_deref())
-    } else {
-        let launch = match &args.http {
-            Some(url) => Launch::Http {
-                url: check_http_url(url)?,
-            },
-            None => editors::launcher::stdio_launch(context, loc.path_var.as_deref())
-                .map_err(anyhow::Error::msg)?,
+        // --name removes that entry; another context removes only its own entries; the
+        // default context removes every paas entry (including ones the Go CLI or an older
+        // setup wrote under other names), as --help says.
+        let selection = match (&name, context) {
+            (Some(name), _) => Selection::Named(name),
+            (None, Some(ctx)) => Selection::Context(ctx),
+            (None, None) => Selection::AllOurs,
         };
+        editors::plan_remove(&loc, &clients, &[scope], selection)
+    } else {
+        let launch = match (&args.http, scope) {
+            (Some(url), _) => Launch::Http { url: url.clone() },
+            (None, Scope::Project) => {
+                let (launch, warning) =
+                    editors::launcher::project_launch(context, loc.path_var.as_deref());
+                warnings.extend(warning);
+                launch
+            }
+            (None, Scope::User) => {
+                editors::launcher::stdio_launch(context, loc.path_var.as_deref())
+                    .map_err(anyhow::Error::msg)?
+            }
+        };
+        if args.http.is_none() {
+            warnings.extend(not_connected_warning(&paths, &context_name));
+        }
         let request = SetupRequest {
             clients: clients.clone(),
             scope,
             name: name.unwrap_or_else(|| editors::default_name(context)),
             launch,
+            force: args.force,
         };
         editors::plan_setup(&loc, &request)
     };
+    warnings.append(&mut plan.warnings);
 
     if !plan.errors.is_empty() {
         for error in &plan.errors {
             eprintln!("error: {error}");
         }
-        eprintln!("Nothing was written.");
+        let refused = plan
+            .errors
+            .iter()
+            .filter(|e| matches!(e, EditorError::Refused { .. }))
+            .count();
+        match refused {
+            0 => eprintln!("Nothing was written."),
+            1 => eprintln!(
+                "Nothing was written; fix the file named above (or move it away) and run again."
+            ),
+            _ => eprintln!(
+                "Nothing was written; fix the files named above (or move them away) and run again."
+            ),
+        }
         return Ok(ExitCode::from(1));
     }
 
     if args.dry_run {
         print_dry_run(&plan);
+        print_warnings(&warnings);
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -148,23 +199,35 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             println!("No paas entry was found in the chosen clients' {scope} config.");
         }
     } else {
-        print_next_steps(&plan, &paths, context, args.http.is_some());
+        print_next_steps(&plan, &paths, &context_name, args.http.is_some());
     }
+    print_warnings(&warnings);
     Ok(ExitCode::SUCCESS)
 }
 
-/// Only http(s) URLs with a host; the path is kept as given (usually `/mcp`).
-fn check_http_url(raw: &str) -> anyhow::Result<String> {
-    let url = url::Url::parse(raw.trim()).with_context(|| {
-        format!("invalid --http URL {raw:?}: give the full URL, e.g. http://127.0.0.1:8808/mcp")
-    })?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        bail!("invalid --http URL {raw:?}: it must start with http:// or https:// and name a host");
+/// The entry is written anyway (a user may set up before connecting: `paas mcp` offers
+/// `paas_status` until `paas connect` runs), but the user must know what to run.
+fn not_connected_warning(paths: &Paths, context: &str) -> Option<String> {
+    let connect = format!("paas connect <url>{}", config::context_flag(context));
+    match ConfigFile::load(paths) {
+        Ok(file) if file.get(context).is_some() => None,
+        // PAAS_API_URL + PAAS_TOKEN serve the default context without a stored connection.
+        Ok(_) if context == config::DEFAULT_CONTEXT && config::from_env().is_some() => None,
+        Ok(_) => Some(format!(
+            "context {context:?} is not connected: the entry was written, but until you run \
+             `{connect}` the server offers only paas_status"
+        )),
+        Err(e) => Some(format!(
+            "could not check whether context {context:?} is connected ({e}); if it is not, run \
+             `{connect}`"
+        )),
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        bail!("the --http URL must not contain credentials; the token comes from {HTTP_TOKEN_ENV}");
+}
+
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
     }
-    Ok(url.to_string())
 }
 
 fn describe(change: &Change) -> String {
@@ -197,6 +260,7 @@ fn print_dry_run(plan: &Plan) {
                 quoted_names(change),
                 change.path.display()
             );
+            print_note(change);
             print!("{}", change.diff());
         }
     }
@@ -229,20 +293,27 @@ fn print_report(plan: &Plan, remove: bool) {
                 continue;
             }
         };
-        let prep = if remove { "from" } else { "in" };
-        let backup = change
-            .backup
-            .as_ref()
-            .map(|b| format!(" (backup: {})", b.display()))
-            .unwrap_or_default();
+        let prep = if remove || change.action == Action::Removed {
+            "from"
+        } else {
+            "in"
+        };
+        let backup = change.backup_note();
         println!(
             "✓ {}: {what} {} {prep} {}{backup}",
             describe(change),
             quoted_names(change),
             change.path.display()
         );
+        print_note(change);
     }
     print_skipped(plan);
+}
+
+fn print_note(change: &Change) {
+    if let Some(note) = change.note {
+        println!("    ({note})");
+    }
 }
 
 fn print_skipped(plan: &Plan) {
@@ -251,8 +322,8 @@ fn print_skipped(plan: &Plan) {
     }
 }
 
-fn print_next_steps(plan: &Plan, paths: &Paths, context: Option<&str>, http: bool) {
-    let touched: Vec<&Change> = plan.changes.iter().collect();
+fn print_next_steps(plan: &Plan, paths: &Paths, context: &str, http: bool) {
+    let touched: Vec<&Change> = plan.changes.iter().filter(|c| c.note.is_none()).collect();
     if touched.is_empty() {
         return;
     }
@@ -278,19 +349,21 @@ fn print_next_steps(plan: &Plan, paths: &Paths, context: Option<&str>, http: boo
         println!("     Codex reads .codex/config.toml only in a project you marked as trusted.");
     }
     println!("  2. Ask your assistant, for example:");
-    println!("       \"List my Better-PaaS apps\"");
-    println!("       \"Show the last 100 log lines of my-app\"");
-    println!("       \"Redeploy my-app and tell me when it is running\"");
+    let grant = crate::cli::session::last_known_grant(paths, Some(context));
+    for prompt in crate::cli::toolview::example_prompts(grant.as_ref()) {
+        println!("       \"{prompt}\"");
+    }
     if http {
         println!(
             "  The clients send the bearer token from the {HTTP_TOKEN_ENV} environment variable:"
         );
         println!("  export it where the editor starts, with the token `paas mcp --http` uses.");
-    } else if let Err(config::ConfigError::NotConnected) = config::resolve(paths, context) {
-        println!("  Not connected yet: run `paas connect <url>` before the first use.");
     }
-    println!(
-        "  Terminal fallback (no MCP): {}",
-        super::env::load_command(super::env::default_shell())
+    // `paas env` prints the default context's credentials unless told otherwise.
+    let fallback = super::env::load_command(super::env::default_shell()).replacen(
+        "paas env",
+        &format!("paas env{}", config::context_flag(context)),
+        1,
     );
+    println!("  Terminal fallback (no MCP): {fallback}");
 }

@@ -13,7 +13,9 @@ pub mod toolview;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::config;
 
 /// Let AI assistants operate your Better-PaaS with a scoped agent token.
 #[derive(Debug, Parser)]
@@ -92,8 +94,40 @@ pub fn project_dir(paths: &crate::config::Paths) -> Option<std::path::PathBuf> {
 /// Parse, set up logging on stderr, run, and map the outcome to an exit code.
 pub fn main() -> ExitCode {
     quiet_broken_pipe();
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(position) = token_argument(&args) {
+        eprintln!("{}", token_argument_refusal(position));
+        return ExitCode::from(2);
+    }
+    let matches = Cli::command().get_matches_from(args);
+    let context_origin = match matches.value_source("context") {
+        Some(clap::parser::ValueSource::EnvVariable) => config::ENV_CONTEXT,
+        _ => "--context",
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     init_tracing(&cli.log_level);
+    if let Some(name) = &cli.context
+        && let Err(e) = config::validate_context_name(name)
+    {
+        eprintln!("error: {e} (from {context_origin})");
+        return ExitCode::from(2);
+    }
+    let is_mcp = matches!(&cli.command, Command::Mcp(_));
+    if !is_mcp {
+        // A person reads these: one plain line, not a timestamped log record. `paas mcp`
+        // keeps the tracing default (its stderr goes to an editor's log file).
+        config::set_note_writer(|note| eprintln!("note: {note}"));
+    }
+    if let Some(warning) = env_override_warning(&cli, context_origin) {
+        if is_mcp {
+            tracing::warn!("{warning}");
+        } else {
+            eprintln!("warning: {warning}");
+        }
+    }
     // `paas mcp` over stdio serves one client, mostly waiting on stdin and the PaaS:
     // a single-threaded runtime starts faster and avoids cross-thread wake-ups on every
     // message. Everything else (the sandbox, the HTTP transport) keeps the worker pool.
@@ -117,6 +151,62 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The 1-based position of the first argument that looks like a token, if any. Checked
+/// before clap sees the arguments: clap repeats an unexpected argument in its error.
+fn token_argument(args: &[std::ffi::OsString]) -> Option<usize> {
+    args.iter()
+        .skip(1)
+        .position(|arg| config::looks_like_token(&arg.to_string_lossy()))
+        .map(|i| i + 1)
+}
+
+/// Why a token on the command line is refused and what to use instead (never the token).
+fn token_argument_refusal(position: usize) -> String {
+    format!(
+        "error: argument {position} looks like a PaaS token; tokens are never accepted on the \
+         command line (they end up in shell history and in the process list, visible to other \
+         users). Nothing was run. Instead:\n  \
+         Store an agent token:  echo \"$TOKEN\" | paas connect <url> --token-stdin\n  \
+         Serve it over MCP:     paas mcp --token-file FILE\n  \
+         For one shell:         PAAS_API_URL + PAAS_TOKEN in the environment (eval \"$(paas env)\" sets both)\n  \
+         Admin token:           paas connect <url> --legacy   (asks for it, or reads it from stdin)\n\
+         If the token is in your shell history now, delete that entry (or rotate the token)."
+    )
+}
+
+/// Commands that use the resolved credentials (where `PAAS_API_URL` + `PAAS_TOKEN` win over
+/// the context): a context asked for there is ignored, and the user should know.
+fn env_override_warning(cli: &Cli, origin: &str) -> Option<String> {
+    let uses_credentials = matches!(
+        cli.command,
+        Command::Mcp(_)
+            | Command::Status(_)
+            | Command::Env(_)
+            | Command::Doctor(_)
+            | Command::Tools(_)
+    );
+    let context = cli.context.as_deref()?;
+    if !uses_credentials || config::from_env().is_none() {
+        return None;
+    }
+    if let Command::Mcp(args) = &cli.command
+        && (args.sandbox || args.token_file.is_some())
+    {
+        return None;
+    }
+    let asked = if origin == config::ENV_CONTEXT {
+        format!("{origin}={context}")
+    } else {
+        format!("{origin} {context}")
+    };
+    Some(format!(
+        "{url} and {token} are set and take precedence over {asked}: using the environment's \
+         credentials, not the context. To use the context: unset {url} {token}",
+        url = config::ENV_URL,
+        token = config::ENV_TOKEN,
+    ))
 }
 
 /// `paas status | head` closes our stdout early; `println!` then panics with "Broken pipe".

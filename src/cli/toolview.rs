@@ -75,3 +75,60 @@ pub fn rows(grant: Option<&Grant>) -> Vec<ToolRow> {
         })
         .collect()
 }
+
+/// Example requests for an assistant, each with the tool that carries it out.
+const EXAMPLE_PROMPTS: &[(&str, &str)] = &[
+    ("List my Better-PaaS apps", "list_apps"),
+    ("Show the last 100 log lines of my-app", "read_logs"),
+    ("Redeploy my-app and tell me when it is running", "redeploy"),
+    ("How much CPU and memory do my apps use?", "app_metrics"),
+];
+
+/// Asked when no example fits the token (every token gets `paas_status`).
+const FALLBACK_PROMPT: &str = "What can you do on my Better-PaaS?";
+
+/// Up to three example requests that the tools of `grant` can carry out (all of the usual
+/// ones when the grant is unknown), so no suggestion runs into a missing scope.
+pub fn example_prompts(grant: Option<&Grant>) -> Vec<&'static str> {
+    let fits = |tool: &str| match (grant, catalog::find(tool)) {
+        (None, _) => true,
+        (Some(g), Some(def)) => def.guard.allows(g),
+        (Some(_), None) => false,
+    };
+    let mut prompts: Vec<&'static str> = EXAMPLE_PROMPTS
+        .iter()
+        .filter(|(_, tool)| fits(tool))
+        .map(|(prompt, _)| *prompt)
+        .take(3)
+        .collect();
+    if prompts.is_empty() {
+        prompts.push(FALLBACK_PROMPT);
+    }
+    prompts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Profile, Scope};
+
+    #[test]
+    fn examples_follow_the_grant() {
+        let observer = Grant::agent(Profile::Observer.scopes().iter().copied());
+        let prompts = example_prompts(Some(&observer));
+        assert!(
+            prompts.iter().all(|p| !p.contains("Redeploy")),
+            "{prompts:?}"
+        );
+        assert!(prompts.contains(&"List my Better-PaaS apps"));
+        let deployer = Grant::agent(Profile::Deployer.scopes().iter().copied());
+        assert!(
+            example_prompts(Some(&deployer))
+                .iter()
+                .any(|p| p.contains("Redeploy"))
+        );
+        let cron = Grant::agent([Scope::CronManage]);
+        assert_eq!(example_prompts(Some(&cron)), vec![FALLBACK_PROMPT]);
+        assert_eq!(example_prompts(None).len(), 3);
+    }
+}

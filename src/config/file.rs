@@ -7,11 +7,13 @@
 //! and wrong permissions are repaired on every load and save.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::token_shape::mask_tokens;
 use super::{ConfigError, Paths};
 
 /// The context that lives at the top level of the file (the one the Go CLI reads).
@@ -157,6 +159,57 @@ impl ConfigFile {
         (!record.url.is_empty()).then_some(record)
     }
 
+    /// Like [`ConfigFile::get`], but a record that is there and cannot be understood is an
+    /// error that says what is wrong (instead of looking like "not connected").
+    pub fn get_checked(
+        &self,
+        context: &str,
+        path: &Path,
+    ) -> Result<Option<ContextRecord>, ConfigError> {
+        let fields = if context == DEFAULT_CONTEXT {
+            let top: Map<String, Value> = DEFAULT_KEYS
+                .iter()
+                .filter_map(|key| Some(((*key).to_owned(), self.doc.get(*key)?.clone())))
+                .collect();
+            if top.is_empty() {
+                return Ok(None);
+            }
+            Value::Object(top)
+        } else {
+            match self.doc.get("contexts").and_then(|c| c.get(context)) {
+                Some(value) => value.clone(),
+                None => return Ok(None),
+            }
+        };
+        let invalid = |detail: String| ConfigError::Invalid {
+            path: path.display().to_string(),
+            detail,
+        };
+        if let Some(store) = fields.get("tokenStore")
+            && !matches!(store.as_str(), Some("keychain" | "file"))
+        {
+            return Err(invalid(format!(
+                "context {context:?} has \"tokenStore\": {}, which this version does not \
+                 understand; valid values are \"keychain\" (the token is in the OS keychain) and \
+                 \"file\" (the token is in this file). Fix the value, or run: paas connect <url>{}",
+                mask_tokens(&store.to_string()),
+                super::context_flag(context)
+            )));
+        }
+        let record = serde_json::from_value::<ContextRecord>(fields).map_err(|e| {
+            invalid(format!(
+                "context {context:?}: {}; fix or delete the file, then run: paas connect <url>",
+                mask_tokens(&e.to_string())
+            ))
+        })?;
+        Ok((!record.url.is_empty()).then_some(record))
+    }
+
+    /// Whether any field of the default context is present (with or without a URL).
+    pub fn has_default_fields(&self) -> bool {
+        DEFAULT_KEYS.iter().any(|key| self.doc.contains_key(*key))
+    }
+
     /// Raw top-level value of the default context's `url`/`token`, for `doctor`.
     pub fn raw(&self) -> &Map<String, Value> {
         &self.doc
@@ -239,12 +292,16 @@ impl ConfigFile {
     }
 
     /// Write atomically with mode 0600 in a 0700 directory; delete the file when blank.
+    /// A symlinked config file (say, into a dotfiles repository) stays a link: its target is
+    /// written (or, when blank, emptied of every context) instead.
     pub fn save(&self, paths: &Paths) -> Result<(), ConfigError> {
-        if self.is_blank() {
+        let linked =
+            std::fs::symlink_metadata(&paths.config_file).is_ok_and(|m| m.file_type().is_symlink());
+        if self.is_blank() && !linked {
             return match std::fs::remove_file(&paths.config_file) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(io_error(&paths.config_file, &e)),
+                Err(e) => Err(write_error(&paths.config_file, &e)),
             };
         }
         let mut text = serde_json::to_string_pretty(&Value::Object(self.doc.clone()))
@@ -254,23 +311,50 @@ impl ConfigFile {
     }
 }
 
-/// Atomically write `bytes` to `file` (0600) inside `dir` (created or repaired to 0700).
+/// Atomically write `bytes` to `file` (0600), creating or repairing `dir` to 0700. When
+/// `file` is a symlink the write goes to its target, through a temporary file in the
+/// target's directory (a rename only is atomic within one file system), so the link stays.
 pub fn write_private(dir: &Path, file: &Path, bytes: &[u8]) -> Result<(), ConfigError> {
     ensure_private_dir(dir)?;
+    let target = link_target(file).map_err(|e| write_error(file, &e))?;
+    let target_dir = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => dir.to_path_buf(),
+    };
+    let failed = |e: &std::io::Error| write_error(&target, e);
     let mut temp = tempfile::Builder::new()
         .prefix(".config.json.")
         .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| io_error(dir, &e))?;
+        .tempfile_in(&target_dir)
+        .map_err(|e| failed(&e))?;
     // tempfile creates the file 0600 on Unix already; be explicit anyway.
-    set_mode(temp.path(), 0o600).map_err(|e| io_error(temp.path(), &e))?;
-    temp.write_all(bytes)
-        .map_err(|e| io_error(temp.path(), &e))?;
-    temp.as_file()
-        .sync_all()
-        .map_err(|e| io_error(temp.path(), &e))?;
-    temp.persist(file).map_err(|e| io_error(file, &e.error))?;
+    set_mode(temp.path(), 0o600).map_err(|e| failed(&e))?;
+    temp.write_all(bytes).map_err(|e| failed(&e))?;
+    temp.as_file().sync_all().map_err(|e| failed(&e))?;
+    temp.persist(&target).map_err(|e| failed(&e.error))?;
     Ok(())
+}
+
+/// Follow `path` through symlinks to the file they finally name (which may not exist yet).
+fn link_target(path: &Path) -> std::io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    // The kernel's own limit on nested links (Linux MAXSYMLINKS).
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let next = std::fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(parent) => parent.join(next),
+                    None => next,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(std::io::Error::other(format!(
+        "too many levels of symbolic links from {}",
+        path.display()
+    )))
 }
 
 /// Create the directory with mode 0700, or repair its mode if it is looser.
@@ -282,12 +366,12 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), ConfigError> {
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .map_err(|e| io_error(dir, &e))?;
+            .map_err(|e| write_error(dir, &e))?;
     }
     #[cfg(not(unix))]
-    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, &e))?;
+    std::fs::create_dir_all(dir).map_err(|e| write_error(dir, &e))?;
     if mode_of(dir).is_some_and(|m| m & 0o077 != 0) {
-        set_mode(dir, 0o700).map_err(|e| io_error(dir, &e))?;
+        set_mode(dir, 0o700).map_err(|e| write_error(dir, &e))?;
     }
     Ok(())
 }
@@ -299,16 +383,34 @@ pub fn repair_permissions(paths: &Paths) {
             && current & 0o077 != 0
         {
             match set_mode(path, mode) {
-                Ok(()) => tracing::warn!(
-                    "{} was mode {current:o}; tightened to {mode:o}",
+                Ok(()) => note(&format!(
+                    "{} was mode {current:o} (open to other users); tightened to {mode:o}",
                     path.display()
-                ),
-                Err(e) => tracing::warn!(
-                    "{} is mode {current:o} and could not be tightened: {e}",
+                )),
+                Err(e) => note(&format!(
+                    "{} is mode {current:o} (open to other users) and could not be tightened: \
+                     {e}; run: chmod {mode:o} {}",
+                    path.display(),
                     path.display()
-                ),
+                )),
             }
         }
+    }
+}
+
+/// Where notes about repaired permissions go: a tracing warning unless the program chose
+/// otherwise (the CLI prints a plain `note:` line; `paas mcp` keeps the log line on stderr).
+static NOTE_WRITER: OnceLock<fn(&str)> = OnceLock::new();
+
+/// Send notes from config handling to `writer` from now on (first call wins).
+pub fn set_note_writer(writer: fn(&str)) {
+    let _ = NOTE_WRITER.set(writer);
+}
+
+fn note(message: &str) {
+    match NOTE_WRITER.get() {
+        Some(writer) => writer(message),
+        None => tracing::warn!("{message}"),
     }
 }
 
@@ -345,5 +447,29 @@ fn io_error(path: &Path, e: &std::io::Error) -> ConfigError {
     ConfigError::Io {
         path: path.display().to_string(),
         detail: e.to_string(),
+    }
+}
+
+/// A failed write names the file the user knows (never a temporary file) and its directory.
+fn write_error(path: &Path, e: &std::io::Error) -> ConfigError {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(path);
+    // The OS reason only: tempfile adds the random temporary path to its errors.
+    let detail = match e.raw_os_error() {
+        Some(code) => std::io::Error::from_raw_os_error(code).to_string(),
+        None => {
+            let text = e.to_string();
+            text.split(" at path ")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    ConfigError::Write {
+        path: path.display().to_string(),
+        dir: dir.display().to_string(),
+        detail,
     }
 }

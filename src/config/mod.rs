@@ -8,15 +8,19 @@
 //! Go CLI still reads it); other contexts live under `contexts.<name>`. Each records in
 //! `tokenStore` whether its token is in the OS keychain or in the file.
 
+pub mod context_name;
 pub mod file;
 pub mod store;
+pub mod token_shape;
 
 use std::path::PathBuf;
 
 use crate::api::Token;
 
-pub use file::{ConfigFile, ContextRecord, DEFAULT_CONTEXT, StoreKind};
+pub use context_name::{InvalidContextName, validate_context_name};
+pub use file::{ConfigFile, ContextRecord, DEFAULT_CONTEXT, StoreKind, set_note_writer};
 pub use store::{FileStore, KeychainStore, MemoryStore, TokenStore};
+pub use token_shape::{looks_like_token, mask_tokens};
 
 /// Filesystem locations, resolved once.
 #[derive(Clone, Debug)]
@@ -90,16 +94,49 @@ pub enum ConfigError {
     Incomplete { path: String },
     #[error("invalid config at {path}: {detail}")]
     Invalid { path: String, detail: String },
-    #[error("no context named {name:?} in {path}; known contexts: {known}")]
-    UnknownContext {
-        name: String,
-        path: String,
-        known: String,
+    /// The requested context is not in the file, but others are.
+    #[error("{}", unknown_context(name, known))]
+    UnknownContext { name: String, known: Vec<String> },
+    /// Only one of `PAAS_API_URL` / `PAAS_TOKEN` is set: silently using the stored
+    /// credentials instead would hide the mistake.
+    #[error(
+        "{set} is set but {missing} is not: the environment replaces the stored credentials \
+         only when both are set. Set {missing} too, or unset {set} to use the stored \
+         credentials (paas connect <url> stores them)"
+    )]
+    EnvIncomplete {
+        set: &'static str,
+        missing: &'static str,
     },
     #[error("could not read {path}: {detail}")]
     Io { path: String, detail: String },
+    #[error(
+        "could not write {path}: {detail}; check that you may write to {dir} \
+         (ls -ld {dir}) and that the disk is not full"
+    )]
+    Write {
+        path: String,
+        dir: String,
+        detail: String,
+    },
     #[error("{0}")]
     Other(String),
+}
+
+/// `context "x" is not connected; known contexts: a, b (use --context a)`.
+fn unknown_context(name: &str, known: &[String]) -> String {
+    let example = known.first().map_or("NAME", String::as_str);
+    let switch = if known.len() == 1 {
+        format!("use --context {example}")
+    } else {
+        "use --context NAME".to_owned()
+    };
+    format!(
+        "context {name:?} is not connected; known contexts: {} ({switch}), or connect it: \
+         paas connect <url>{}",
+        known.join(", "),
+        context_flag(name)
+    )
 }
 
 /// The environment variables that override the config file (what `paas env` prints).
@@ -141,6 +178,41 @@ pub fn from_env() -> Option<Credentials> {
     })
 }
 
+/// An error when exactly one of `PAAS_API_URL` / `PAAS_TOKEN` is set.
+pub fn check_env_pair() -> Result<(), ConfigError> {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    match (set(ENV_URL), set(ENV_TOKEN)) {
+        (true, false) => Err(ConfigError::EnvIncomplete {
+            set: ENV_URL,
+            missing: ENV_TOKEN,
+        }),
+        (false, true) => Err(ConfigError::EnvIncomplete {
+            set: ENV_TOKEN,
+            missing: ENV_URL,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Refuse a base URL that is not http(s), without echoing it when it looks like a token
+/// (a token pasted into the wrong field must not end up on screen or in logs).
+fn check_url(url: &str, origin: &str, fix: &str) -> Result<(), ConfigError> {
+    if looks_like_token(url) {
+        return Err(ConfigError::Other(format!(
+            "{origin} holds what looks like a token ({}), not a PaaS URL; {fix}",
+            mask_tokens(url)
+        )));
+    }
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(ConfigError::Other(format!(
+            "{origin} is {url:?}, not an http:// or https:// URL; {fix}"
+        )))
+    }
+}
+
 /// [`resolve`] with an explicit keychain backend (tests pass a [`MemoryStore`]).
 pub fn resolve_with(
     paths: &Paths,
@@ -148,24 +220,34 @@ pub fn resolve_with(
     keychain: &dyn TokenStore,
 ) -> Result<Credentials, ConfigError> {
     if let Some(credentials) = from_env() {
+        check_url(
+            &credentials.url,
+            ENV_URL,
+            "set it to the PaaS URL, e.g. https://paas.example.com",
+        )?;
         return Ok(credentials);
     }
+    check_env_pair()?;
     let name = context_name(context);
     let file = ConfigFile::load(paths)?;
     let path = paths.config_file.display().to_string();
-    let Some(record) = file.get(&name) else {
+    let Some(record) = file.get_checked(&name, &paths.config_file)? else {
         if file.is_empty() {
             return Err(ConfigError::NotConnected);
         }
-        if name == DEFAULT_CONTEXT {
+        if name == DEFAULT_CONTEXT && file.has_default_fields() {
             return Err(ConfigError::Incomplete { path });
         }
         return Err(ConfigError::UnknownContext {
             name,
-            path,
-            known: file.context_names().join(", "),
+            known: file.context_names(),
         });
     };
+    check_url(
+        &record.url,
+        &format!("the \"url\" of context {name:?} in {path}"),
+        &format!("fix it, or run: paas connect <url>{}", context_flag(&name)),
+    )?;
     let url = record.url.trim_end_matches('/').to_owned();
     let (token, source) = match record.store() {
         StoreKind::Keychain => match keychain.get(&name, &url)? {
@@ -183,7 +265,12 @@ pub fn resolve_with(
         },
         StoreKind::File => match record.token.clone().filter(|t| !t.trim().is_empty()) {
             Some(token) => (Token::new(token), TokenSource::File),
-            None => return Err(ConfigError::Incomplete { path }),
+            None => {
+                return Err(ConfigError::Other(format!(
+                    "context {name:?} in {path} has no token; run: paas connect {url}{}",
+                    context_flag(&name)
+                )));
+            }
         },
     };
     Ok(Credentials {

@@ -328,7 +328,8 @@ impl StorePreference {
             "keychain" => Ok(StorePreference::Keychain),
             "file" => Ok(StorePreference::File),
             other => Err(ConfigError::Other(format!(
-                "{ENV_TOKEN_STORE}={other:?} is not valid; use auto, keychain or file"
+                "{ENV_TOKEN_STORE}={:?} is not valid; use auto, keychain or file",
+                super::mask_tokens(other)
             ))),
         }
     }

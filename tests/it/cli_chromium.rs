@@ -183,6 +183,14 @@ async fn connect_through_headless_chromium() {
         "{}",
         run.stdout
     );
+    // The operator profile asked for logs:read; it is shown although no probe can see it.
+    assert!(
+        run.stdout
+            .contains("Scopes:   apps:read, apps:write, addons:manage"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("logs:read"), "{}", run.stdout);
     let config: Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
     assert_eq!(config["profile"], "operator");
     assert_eq!(config["name"], "chromium agent");

@@ -258,6 +258,7 @@ async fn doctor_passes_when_healthy_and_names_each_broken_link() {
     sandbox.faults().clear();
 
     // A stopped PaaS.
+    let url = sandbox.url();
     sandbox.shutdown().await;
     let stopped = home.run(&["doctor"], "").await;
     assert_eq!(stopped.code, 1, "{stopped:?}");
@@ -269,7 +270,9 @@ async fn doctor_passes_when_healthy_and_names_each_broken_link() {
     let status = home.run(&["status"], "").await;
     assert_eq!(status.code, 1, "{status:?}");
     assert!(
-        status.stdout.contains("could not reach"),
+        status
+            .stdout
+            .contains(&format!("the PaaS could not be reached at {url}")),
         "{}",
         status.stdout
     );

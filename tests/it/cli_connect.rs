@@ -31,11 +31,15 @@ async fn browser_flow_with_the_test_as_browser() {
         "{}",
         run.stdout
     );
+    // The agent was created with the observer profile: its scopes are shown as requested,
+    // logs:read included, although the probe cannot see it next to apps:read.
     assert!(
-        run.stdout.contains("apps:read, metrics:read"),
+        run.stdout
+            .contains("Scopes:   apps:read, logs:read, metrics:read\n"),
         "{}",
         run.stdout
     );
+    assert!(!run.stdout.contains("Observed:"), "{}", run.stdout);
     assert!(run.stdout.contains("observer"), "{}", run.stdout);
 
     let config: serde_json::Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
@@ -549,5 +553,337 @@ async fn ctrl_c_aborts_cleanly_and_says_an_agent_may_exist() {
         run.stderr
     );
     assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}
+
+/// `paas connect <args>` run to completion with `stdin` as input.
+async fn connect_run(home: &Home, args: &[&str], stdin: &str) -> crate::cli_support::Run {
+    home.run(&[&["connect"], args].concat(), stdin).await
+}
+
+#[tokio::test]
+async fn a_token_where_the_url_belongs_is_never_echoed() {
+    let home = Home::new();
+    let agent = format!("bpagt_68aa{}", "0f".repeat(30));
+    let admin = "9c".repeat(32);
+    for url in [
+        agent.clone(),
+        format!("https://{agent}"),
+        admin.clone(),
+        format!("http://{admin}/"),
+    ] {
+        let run = connect_run(&home, &[&url, "--token-stdin"], "").await;
+        assert_ne!(run.code, 0, "{run:?}");
+        for secret in [&agent[6..], &admin[..]] {
+            assert!(
+                !run.stderr.contains(secret) && !run.stdout.contains(secret),
+                "token echoed: {run:?}"
+            );
+        }
+        assert!(run.stderr.contains("--token-stdin"), "{}", run.stderr);
+        assert!(!run.stderr.contains("could not reach"), "{}", run.stderr);
+    }
+    assert!(!home.config_file().exists());
+}
+
+#[tokio::test]
+async fn token_stdin_refuses_input_that_cannot_be_a_token() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let url = sandbox.url();
+    let cases = [
+        ("foo\nbar\n", "more than one line"),
+        ("bpagt_ab cd\n", "contains a space"),
+        ("bpagt_ab\u{7}cd\n", "a character a token cannot contain"),
+    ];
+    for (stdin, says) in cases {
+        let run = connect_run(&home, &[&url, "--token-stdin"], stdin).await;
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains(says), "{}", run.stderr);
+        assert!(run.stderr.contains("Nothing was saved"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("| paas connect <url> --token-stdin"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("could not reach") && !run.stderr.contains("header value"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("foo") && !run.stderr.contains("ab cd"));
+    }
+    assert!(!home.config_file().exists());
+    // One trailing newline (and a CRLF) is what echo and editors add: still fine.
+    let agent = sandbox.create_agent("nl", &["apps:read"]).await.unwrap();
+    let run = connect_run(
+        &home,
+        &[&url, "--token-stdin"],
+        &format!("{}\r\n", agent.token),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    sandbox.shutdown().await;
+}
+
+/// A plain HTTP server that is not Better-PaaS: a page at `/`, 404 everywhere else.
+async fn other_server() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::get(|| async { axum::response::Html("<h1>It works</h1>") }),
+    );
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn a_server_that_is_not_better_paas_is_named_as_such() {
+    let (url, task) = other_server().await;
+    let home = Home::new();
+    let run = connect_run(&home, &[&url, "--no-browser"], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "the server at {url} answered, but it does not look like a Better-PaaS API"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("HTTP 404"), "{}", run.stderr);
+    assert!(run.stderr.contains("--ui"), "{}", run.stderr);
+    assert!(!run.stderr.contains("could not reach"), "{}", run.stderr);
+    assert!(!home.config_file().exists());
+    task.abort();
+}
+
+#[tokio::test]
+async fn https_on_a_plain_http_port_suggests_http() {
+    let sandbox = sandbox().await;
+    let plain = sandbox.url();
+    let tls = plain.replacen("http://", "https://", 1);
+    let home = Home::new();
+    let run = connect_run(&home, &[&tls, "--no-browser"], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains("speaks plain HTTP on this port"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("try {plain}")),
+        "{}",
+        run.stderr
+    );
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_api_url_is_taken_as_the_base() {
+    let sandbox = sandbox().await;
+    let agent = sandbox.create_agent("api", &["apps:read"]).await.unwrap();
+    for suffix in ["/api", "/api/"] {
+        let home = Home::new();
+        let url = format!("{}{suffix}", sandbox.url());
+        let run = connect_run(&home, &[&url, "--token-stdin"], &agent.token).await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let first = run.stdout.lines().next().unwrap_or_default();
+        assert_eq!(
+            first,
+            format!(
+                "Using {} (paas adds /api to every request itself).",
+                sandbox.url()
+            )
+        );
+        let config: serde_json::Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
+        assert_eq!(config["url"], sandbox.url());
+    }
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn rate_limiting_is_named_with_its_retry_after() {
+    let sandbox = sandbox().await;
+    sandbox.faults().inject(
+        paas_sandbox::Fault::new(
+            paas_sandbox::FaultKind::TooManyRequests {
+                retry_after_secs: 7,
+            },
+            4,
+        )
+        .on("/api/health"),
+    );
+    let home = Home::new();
+    let run = connect_run(&home, &[&sandbox.url(), "--no-browser"], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("is rate-limiting this address (HTTP 429"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("wait 7s"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("20 requests per second"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("not reachable") && !run.stderr.contains("could not reach"),
+        "{}",
+        run.stderr
+    );
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_admin_token_says_where_to_find_it_and_warns_of_the_lockout() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let args = [
+        sandbox.url(),
+        "--legacy".into(),
+        "--profile".into(),
+        "observer".into(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = connect_run(&home, &args, "wrong\n").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    for says in [
+        "admin token rejected",
+        "./server token",
+        "admin_token.txt",
+        "after 5 wrong tokens the PaaS locks this address out for 2s",
+        "up to 15 minutes",
+    ] {
+        assert!(run.stderr.contains(says), "{says:?} in {}", run.stderr);
+    }
+    // Four more failures are free; the sixth locks the address out (spec §1.7).
+    for _ in 0..4 {
+        assert_eq!(connect_run(&home, &args, "wrong\n").await.code, 1);
+    }
+    let run = connect_run(&home, &args, "wrong\n").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "has locked this address out after repeated wrong tokens (HTTP 429, retry after"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("not reachable"), "{}", run.stderr);
+    assert!(!home.config_file().exists());
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn legacy_shows_the_scopes_it_asked_for_including_logs_read() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let run = connect_run(
+        &home,
+        &[
+            &sandbox.url(),
+            "--legacy",
+            "--profile",
+            "observer",
+            "--name",
+            "obs",
+        ],
+        &format!("{}\n", sandbox.admin_token()),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("Scopes:   apps:read, logs:read, metrics:read\n"),
+        "{}",
+        run.stdout
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn observed_scopes_say_what_the_probe_cannot_see() {
+    let sandbox = sandbox().await;
+    let five = [
+        "apps:read",
+        "logs:read",
+        "metrics:read",
+        "apps:write",
+        "deploy:trigger",
+    ];
+    let agent = sandbox.create_agent("five", &five).await.unwrap();
+    let home = Home::new();
+    let run = connect_run(&home, &[&sandbox.url(), "--token-stdin"], &agent.token).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let note = "logs:read cannot be observed while apps:read is held; it does not change which \
+                tools are offered";
+    assert!(run.stdout.contains(note), "{}", run.stdout);
+    let status = home.run(&["status"], "").await;
+    assert_eq!(status.code, 0, "{status:?}");
+    assert!(status.stdout.contains(note), "{}", status.stdout);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_custom_token_reports_the_same_profile_everywhere() {
+    let sandbox = sandbox().await;
+    let agent = sandbox
+        .create_agent("custom", &["metrics:read", "cron:manage"])
+        .await
+        .unwrap();
+    let home = Home::new();
+    let run = connect_run(&home, &[&sandbox.url(), "--token-stdin"], &agent.token).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.starts_with("Connected successfully."),
+        "no blank first line: {:?}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("Profile:  none (its own scope list"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("custom\n"), "{}", run.stdout);
+    let status = home.run(&["status", "--json"], "").await;
+    assert_eq!(status.json()["profile"], serde_json::Value::Null);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test]
+async fn setup_suggests_only_requests_the_token_can_carry_out() {
+    let sandbox = sandbox().await;
+    let observer = sandbox
+        .create_agent("obs", &["apps:read", "logs:read", "metrics:read"])
+        .await
+        .unwrap();
+    let home = Home::new();
+    let run = connect_run(&home, &[&sandbox.url(), "--token-stdin"], &observer.token).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let setup = home.run(&["setup", "--client", "cursor"], "").await;
+    assert_eq!(setup.code, 0, "{setup:?}");
+    assert!(
+        setup.stdout.contains("List my Better-PaaS apps"),
+        "{}",
+        setup.stdout
+    );
+    assert!(!setup.stdout.contains("Redeploy"), "{}", setup.stdout);
+
+    let deployer = sandbox
+        .create_agent("dep", &["apps:read", "apps:write", "deploy:trigger"])
+        .await
+        .unwrap();
+    let home = Home::new();
+    let run = connect_run(&home, &[&sandbox.url(), "--token-stdin"], &deployer.token).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let setup = home.run(&["setup", "--client", "cursor"], "").await;
+    assert!(setup.stdout.contains("Redeploy my-app"), "{}", setup.stdout);
     sandbox.shutdown().await;
 }

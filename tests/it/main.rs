@@ -5,6 +5,7 @@ mod catalog;
 mod cli_chromium;
 mod cli_commands;
 mod cli_connect;
+mod cli_credentials;
 mod cli_env_tty;
 mod cli_help;
 mod cli_support;

@@ -17,11 +17,13 @@ use tokio::sync::mpsc;
 
 use super::Global;
 use crate::api::{ApiError, ApiRequest, Client, ClientOptions, Token};
-use crate::catalog::{Grant, Profile};
+use crate::catalog::probe::ProbeError;
+use crate::catalog::{Grant, Profile, Scope};
 use crate::cli::agent_hint::{delete_agent_commands, orphan_agent_hint};
 use crate::cli::browser::{self, CallbackServer, CodeDelivery};
 use crate::cli::discover::{self, Discovered};
-use crate::cli::scopes_view::{matching_profile, scopes_line};
+use crate::cli::scopes_view::{matching_profile, profile_line, requested_scopes, scopes_line};
+use crate::cli::session::grant_cache_path;
 use crate::config::{self, ContextRecord, Paths, StoreKind, store};
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +89,9 @@ struct Acquired {
     profile: Option<String>,
     name: Option<String>,
     agent_id: Option<String>,
+    /// The scopes the agent was created with, when this connect created it (legacy and
+    /// browser flows): shown instead of the observation, which cannot see `logs:read`.
+    requested: Option<Vec<Scope>>,
 }
 
 pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
@@ -110,7 +115,15 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             }
         },
     };
-    let input = discover::normalize(&input)?;
+    let mut input = discover::normalize(&input)?;
+    // Whether stdout already carries lines, so the success block is set off by a blank line
+    // only when there is something above it.
+    let mut said = false;
+    if let Some(base) = discover::strip_api_suffix(&input) {
+        println!("Using {base} (paas adds /api to every request itself).");
+        input = base;
+        said = true;
+    }
 
     let acquired = if args.token_stdin {
         let token = read_token_stdin()?;
@@ -122,9 +135,11 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             profile: None,
             name: None,
             agent_id: None,
+            requested: None,
         }
     } else {
         let found = discover::discover(&input, args.ui.as_deref()).await?;
+        said = true;
         if found.api == found.ui {
             println!("Connecting to {} ...", found.api);
         } else {
@@ -139,14 +154,19 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             browser_flow(&found, &args).await?
         }
     };
-    finish(&paths, &context, acquired).await
+    finish(&paths, &context, acquired, said).await
 }
 
 /// Check the token, show its scopes, store it. On failure after an agent was created,
 /// say so and how to delete it.
-async fn finish(paths: &Paths, context: &str, acquired: Acquired) -> anyhow::Result<ExitCode> {
+async fn finish(
+    paths: &Paths,
+    context: &str,
+    acquired: Acquired,
+    said: bool,
+) -> anyhow::Result<ExitCode> {
     let created_agent = acquired.agent_id.is_some();
-    let result = check_and_save(paths, context, &acquired).await;
+    let result = check_and_save(paths, context, &acquired, said).await;
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(e) if created_agent => Err(anyhow!(
@@ -157,7 +177,12 @@ async fn finish(paths: &Paths, context: &str, acquired: Acquired) -> anyhow::Res
     }
 }
 
-async fn check_and_save(paths: &Paths, context: &str, acquired: &Acquired) -> anyhow::Result<()> {
+async fn check_and_save(
+    paths: &Paths,
+    context: &str,
+    acquired: &Acquired,
+    said: bool,
+) -> anyhow::Result<()> {
     let client = Client::new(
         &acquired.api,
         Some(acquired.token.clone()),
@@ -165,7 +190,15 @@ async fn check_and_save(paths: &Paths, context: &str, acquired: &Acquired) -> an
     )?;
     let grant = crate::catalog::probe::probe(&client)
         .await
-        .map_err(|e| anyhow!("the token does not work: {e}"))?;
+        .map_err(|e| match e {
+            ProbeError::RateLimited { retry_after_secs } => anyhow!(
+                "could not check the token: the PaaS at {} {}",
+                acquired.api,
+                discover::rate_limit_advice(Some(retry_after_secs), false)
+            ),
+            ProbeError::Api(e) => anyhow!("could not check the token: {e}"),
+            e => anyhow!("the token does not work: {e}"),
+        })?;
     if grant.admin {
         bail!(
             "this is the admin token, not an agent token. Storing it would give an assistant \
@@ -202,14 +235,21 @@ async fn check_and_save(paths: &Paths, context: &str, acquired: &Acquired) -> an
         &config::KeychainStore,
     )
     .context("failed to save the credential")?;
+    // What `paas mcp` falls back to while the PaaS is down, and what `paas setup` bases
+    // its example requests on.
+    crate::mcp::cache::store(
+        &grant_cache_path(paths, &acquired.api, &acquired.token),
+        &acquired.api,
+        &grant,
+    );
     print_success(
         paths,
         context,
         acquired,
         &grant,
         profile.as_deref(),
-        store.kind(),
-        fallback,
+        (store.kind(), fallback),
+        said,
     );
     // The agent behind the replaced token keeps a live token on its server: say so.
     if let Some(previous) = previous {
@@ -240,13 +280,9 @@ fn print_success(
     acquired: &Acquired,
     grant: &Grant,
     profile: Option<&str>,
-    store: StoreKind,
-    fallback: Option<String>,
+    (store, fallback): (StoreKind, Option<String>),
+    said: bool,
 ) {
-    let profile_line = match profile.and_then(|p| p.parse::<Profile>().ok()) {
-        Some(p) => format!("{p} ({})", p.description()),
-        None => profile.unwrap_or("custom").to_owned(),
-    };
     let store_line = match (store, fallback) {
         (StoreKind::Keychain, _) => {
             format!("OS keychain ({})", config::KeychainStore::backend_name())
@@ -256,14 +292,26 @@ fn print_success(
         }
         (StoreKind::File, None) => format!("{} (mode 0600)", paths.config_file.display()),
     };
-    println!("\nConnected successfully.");
+    if said {
+        println!();
+    }
+    println!("Connected successfully.");
     println!("  URL:      {}", acquired.api);
     println!("  Context:  {context}");
-    println!("  Profile:  {profile_line}");
+    println!("  Profile:  {}", profile_line(profile));
     if let Some(name) = &acquired.name {
         println!("  Agent:    {name}");
     }
-    println!("  Scopes:   {}", scopes_line(grant));
+    match &acquired.requested {
+        Some(requested) => {
+            let (line, observed) = requested_scopes(requested, grant);
+            println!("  Scopes:   {line}");
+            if let Some(observed) = observed {
+                println!("  Observed: {observed}");
+            }
+        }
+        None => println!("  Scopes:   {}", scopes_line(grant)),
+    }
     println!("  Token:    {store_line}");
     println!("  Config:   {}", paths.config_file.display());
     println!("\nNext: paas setup   (add the MCP server to your editors)");
@@ -303,7 +351,33 @@ fn read_token_stdin() -> anyhow::Result<Token> {
             "no token on stdin: pipe the agent token in, e.g. echo \"$TOKEN\" | paas connect <url> --token-stdin"
         );
     }
+    if let Some(problem) = token_text_problem(token.expose(), true) {
+        bail!(
+            "{problem}, so it is not a token (it is not shown here). Nothing was saved. Pipe the \
+             agent token alone, one line (bpagt_ followed by 64 hex digits), e.g.\n  \
+             echo \"$AGENT_TOKEN\" | paas connect <url> --token-stdin\n  \
+             paas connect <url> --token-stdin < token.txt   (the file holding only the token)"
+        );
+    }
     Ok(token)
+}
+
+/// Why `text` (already trimmed) cannot be a bearer token, or `None`. Checked before any
+/// request: the HTTP library would refuse the header with "failed to parse header value",
+/// which reads like a network problem. Agent tokens hold no spaces either; an admin token
+/// set through `ADMIN_TOKEN` is any string, so only what a header cannot carry is refused.
+fn token_text_problem(text: &str, agent: bool) -> Option<&'static str> {
+    if text.contains(['\n', '\r']) {
+        Some("the input holds more than one line")
+    } else if text.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        Some(
+            "the input contains a character a token cannot contain (a control or non-ASCII character)",
+        )
+    } else if agent && text.contains(' ') {
+        Some("the input contains a space, which an agent token cannot contain")
+    } else {
+        None
+    }
 }
 
 #[derive(Deserialize)]
@@ -408,6 +482,11 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
             )
         );
     }
+    let requested = exchanged
+        .profile
+        .parse::<Profile>()
+        .ok()
+        .map(|p| p.scopes().to_vec());
     let api = if exchanged.url.trim().is_empty() {
         found.api.clone()
     } else {
@@ -420,6 +499,7 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
         profile: Some(exchanged.profile).filter(|s| !s.is_empty()),
         name: Some(exchanged.name).filter(|s| !s.is_empty()),
         agent_id: Some(exchanged.agent_id).filter(|s| !s.is_empty()),
+        requested,
     })
 }
 
@@ -462,8 +542,28 @@ async fn legacy(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
         .await
     {
         Ok(_) => {}
-        Err(ApiError::Unauthorized) => bail!("admin token rejected: Unauthorized"),
-        Err(e) => bail!("admin token rejected: {e}"),
+        Err(ApiError::Unauthorized) => bail!(
+            "admin token rejected: the PaaS at {} answered 401 Unauthorized. Nothing was \
+             created or saved.\n\
+             The admin token is printed on the PaaS server by: cd ~/better-paas/backend && \
+             ./server token (or read backend/data/admin_token.txt there; when the server's \
+             environment sets ADMIN_TOKEN, that value is the token).\n\
+             Careful: after 5 wrong tokens the PaaS locks this address out for 2s, doubling \
+             with each further failure up to 15 minutes, valid tokens included.",
+            found.api
+        ),
+        Err(ApiError::RateLimited {
+            message,
+            retry_after,
+        }) => bail!(
+            "could not check the admin token: the PaaS at {} {}. Nothing was created or saved.",
+            found.api,
+            discover::rate_limit_advice(
+                Some(retry_after.as_secs().max(1)),
+                message.contains("failed attempts")
+            )
+        ),
+        Err(e) => bail!("could not check the admin token: {e}. Nothing was created or saved."),
     }
     let grant = crate::catalog::probe::probe(&admin_client)
         .await
@@ -532,6 +632,7 @@ async fn legacy(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
         profile: Some(profile.as_str().to_owned()),
         name: Some(name),
         agent_id,
+        requested: Some(profile.scopes().to_vec()),
     })
 }
 
@@ -561,6 +662,13 @@ fn read_admin_token(interactive: bool) -> anyhow::Result<Token> {
     let token = Token::new(raw);
     if token.is_empty() {
         bail!("admin token is required: type it when asked, or pipe it on stdin");
+    }
+    if let Some(problem) = token_text_problem(token.expose(), false) {
+        bail!(
+            "{problem}, so it is not the admin token (it is not shown here). Nothing was \
+             created or saved. Give the admin token alone: type it when asked, pipe it as one \
+             line, or set PAAS_ADMIN_TOKEN to it."
+        );
     }
     Ok(token)
 }

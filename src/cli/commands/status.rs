@@ -12,9 +12,9 @@ use super::Global;
 use crate::api::ApiRequest;
 use crate::catalog::{Grant, Scope};
 use crate::cli::scopes_view::{scopes_line, unlock_hint};
-use crate::cli::session::{self, probe_fix};
+use crate::cli::session;
 use crate::cli::toolview::{self, ToolRow};
-use crate::config::Paths;
+use crate::config::{self, Paths, TokenSource};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -31,6 +31,9 @@ pub struct Args {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Report {
+    /// The credentials came from `PAAS_API_URL` + `PAAS_TOKEN`, not from a context.
+    #[serde(skip)]
+    from_env: bool,
     url: String,
     context: String,
     agent_name: Option<String>,
@@ -75,7 +78,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let creds = &session.credentials;
     let (grant, problem) = match &session.grant {
         Ok(grant) => (Some(grant.clone()), None),
-        Err(e) => (None, Some(format!("{e}; {}", probe_fix(e, creds)))),
+        Err(e) => (None, Some(session::problem_text(e, creds))),
     };
     let rows: Vec<ToolRow> = toolview::rows(grant.as_ref());
     let mut apps = None;
@@ -100,6 +103,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     let report = Report {
+        from_env: creds.source == TokenSource::Env,
         url: creds.url.clone(),
         context: creds.context.clone(),
         agent_name: creds.agent_name.clone(),
@@ -172,12 +176,26 @@ fn summarize(value: &Value) -> Apps {
 
 fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>) {
     println!("Better-PaaS  {}", report.url);
-    println!("Context      {}", report.context);
-    let agent = match (&report.agent_name, &report.profile) {
-        (Some(n), Some(p)) => format!("{n} ({p})"),
-        (Some(n), None) => n.clone(),
-        (None, Some(p)) => format!("({p})"),
-        (None, None) => "-".to_owned(),
+    if report.from_env {
+        // Not "env": that could be a context's name too.
+        println!(
+            "Context      environment ({}, {})",
+            config::ENV_URL,
+            config::ENV_TOKEN
+        );
+    } else {
+        println!("Context      {}", report.context);
+    }
+    let who = match (&report.agent_name, &report.agent_id) {
+        _ if report.admin_token => "none: this is the admin token".to_owned(),
+        (Some(name), _) if !name.trim().is_empty() => name.clone(),
+        (_, Some(id)) if !id.is_empty() => format!("unnamed agent {id}"),
+        _ if report.from_env => "unknown (token from PAAS_TOKEN)".to_owned(),
+        _ => "unnamed agent".to_owned(),
+    };
+    let agent = match &report.profile {
+        Some(profile) if !report.admin_token => format!("{who} ({profile})"),
+        _ => who,
     };
     println!("Agent        {agent}");
     println!("Token        {}", report.token_store);

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use super::Global;
 use crate::cli::scopes_view::scopes_line;
-use crate::cli::session::{self, probe_fix};
+use crate::cli::session;
 use crate::cli::toolview;
 use crate::config::Paths;
 
@@ -26,10 +26,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let (grant, note) = match session::open(&paths, global.context.as_deref()).await {
         Ok(session) => match session.grant {
             Ok(grant) => (Some(grant), None),
-            Err(e) => (
-                None,
-                Some(format!("{e}; {}", probe_fix(&e, &session.credentials))),
-            ),
+            Err(e) => (None, Some(session::problem_text(&e, &session.credentials))),
         },
         Err(e) => (None, Some(e.to_string())),
     };

@@ -68,6 +68,10 @@ pub fn failure(tool: &str, error: &ToolError, facts: &CallFacts) -> Mapped {
                      the {kind}'s id (ask the user for it), or reconnect with a profile that \
                      grants apps:read."
                 )
+            } else if *kind == "template" {
+                "list_templates shows the template ids.".to_owned()
+            } else if *kind == "cron job" {
+                "list_cron_jobs shows the cron jobs and their ids.".to_owned()
             } else if *kind == "deployment" {
                 "It is not one of this app's deployments; list_deployments shows them with their ids.".to_owned()
             } else {
@@ -139,6 +143,19 @@ fn api_message(tool: &str, error: &ApiError, facts: &CallFacts) -> (String, bool
                 "The PaaS failed while handling {tool} (HTTP {status}): {message}. This is a \
                  server-side error, not a problem with the arguments; retry later or check the \
                  PaaS logs."
+            ),
+            false,
+        ),
+        // Not an auth failure (spec §1.5): the PaaS has no GitHub token of its own.
+        ApiError::Status {
+            status: 401,
+            message,
+        } if message.contains("GitHub token") => (
+            format!(
+                "{tool} needs the PaaS's own GitHub token, and none is configured ({message}). \
+                 This is not about the agent token, which works: an administrator must save a \
+                 GitHub token in the dashboard settings. Deploying a public repository by its \
+                 URL works without it."
             ),
             false,
         ),

@@ -882,5 +882,13 @@ async fn misses_say_what_was_not_found_and_what_to_pass() {
         "{t}"
     );
     assert!(!t.contains("app \"web-app\" not found"), "{t}");
+    // A 401 about the PaaS's own GitHub token is not a rejected agent token.
+    let github = call(&client, "list_git_repos", json!({})).await;
+    assert!(is_error(&github));
+    let t = text(&github);
+    assert!(
+        t.contains("not about the agent token") && t.contains("GitHub token"),
+        "{t}"
+    );
     client.cancel().await.ok();
 }

@@ -615,6 +615,91 @@ async fn update_app_refuses_a_mask_for_a_key_without_a_value() {
     sb.shutdown().await;
 }
 
+/// The server answers success for removing a domain the app lacks and for deleting a cron
+/// job that does not exist; the tools say so instead of "Removed" / "Deleted".
+#[tokio::test]
+async fn removing_what_does_not_exist_says_so() {
+    let sb = sandbox().await;
+    let api = agent_client(
+        &sb,
+        &["apps:read", "apps:write", "deploy:trigger", "cron:manage"],
+    )
+    .await;
+    let grant = probe(&api).await.unwrap();
+    let ctx = ctx_for(api, &grant);
+    call(
+        &ctx,
+        "deploy",
+        json!({ "name": "dom-app", "gitRepo": "https://github.com/demo/dom" }),
+    )
+    .await
+    .expect("deploy");
+    wait_running(&ctx, "dom-app").await;
+    let none = call(
+        &ctx,
+        "remove_domain",
+        json!({ "app": "dom-app", "domain": "never.example.com" }),
+    )
+    .await;
+    match none {
+        Err(ToolError::InvalidArguments(m)) => {
+            assert!(
+                m.contains("not a domain of dom-app") && m.contains("none"),
+                "{m}"
+            )
+        }
+        other => panic!("removing a missing domain must be refused: {other:?}"),
+    }
+    call(
+        &ctx,
+        "add_domain",
+        json!({ "app": "dom-app", "domain": "shop.example.com" }),
+    )
+    .await
+    .expect("add domain");
+    let other = call(
+        &ctx,
+        "remove_domain",
+        json!({ "app": "dom-app", "domain": "other.example.com" }),
+    )
+    .await;
+    assert!(
+        matches!(&other, Err(ToolError::InvalidArguments(m)) if m.contains("shop.example.com")),
+        "{other:?}"
+    );
+    let removed = call(
+        &ctx,
+        "remove_domain",
+        json!({ "app": "dom-app", "domain": "SHOP.example.com." }),
+    )
+    .await
+    .expect("remove the domain the app has");
+    assert_eq!(removed.structured["domains"], json!([]), "{}", removed.text);
+
+    let template = call(&ctx, "deploy_template", json!({ "template": "uptime" })).await;
+    match template {
+        Err(ToolError::NotFound {
+            kind: "template",
+            suggestions,
+            ..
+        }) => assert_eq!(suggestions.first().map(String::as_str), Some("uptime-kuma")),
+        other => panic!("an unknown template must suggest the closest ids: {other:?}"),
+    }
+
+    let missing = call(&ctx, "delete_cron_job", json!({ "id": "nosuchjob1" })).await;
+    assert!(
+        matches!(
+            &missing,
+            Err(ToolError::NotFound {
+                kind: "cron job",
+                ..
+            })
+        ),
+        "{missing:?}"
+    );
+    sb.shutdown().await;
+}
+
 /// Tokens without apps:read still get working tools: names are passed through as ids.
 #[tokio::test]
 async fn tools_work_without_apps_read_by_id() {

@@ -173,7 +173,17 @@ async fn update_cron_job(ctx: &ToolContext, args: UpdateCronArgs) -> Result<Tool
     ))
 }
 
+/// The server deletes without an existence check and answers success either way (spec
+/// §3), so the job is looked up first (same scope): a wrong id is said, not "Deleted".
 async fn delete_cron_job(ctx: &ToolContext, args: CronArgs) -> Result<ToolOutput, ToolError> {
+    let jobs = array(get(ctx, "/api/cron", &[]).await?);
+    if !jobs.iter().any(|j| str_field(j, "id") == args.id) {
+        return Err(ToolError::NotFound {
+            kind: "cron job",
+            query: args.id.clone(),
+            suggestions: Vec::new(),
+        });
+    }
     let answer = post(ctx, "/api/cron/delete", json!({ "id": args.id })).await?;
     Ok(output(
         json!({ "id": args.id, "status": str_field(&answer, "status") }),

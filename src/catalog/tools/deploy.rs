@@ -18,7 +18,7 @@ use super::{
 };
 use crate::api::ApiError;
 use crate::api::upload::{Upload, UploadLimits};
-use crate::catalog::resolve::{Kind, Resolved, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, Resolved, closest, not_found_hint, resolve};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, fence,
 };
@@ -899,7 +899,25 @@ async fn deploy_template(
         &None,
         &args.server,
     );
-    let app = post(ctx, "/api/catalog/deploy", Value::Object(body)).await?;
+    let app = match post(ctx, "/api/catalog/deploy", Value::Object(body)).await {
+        // An unknown template id: answer with the closest ids, as names are answered.
+        Err(ToolError::Api(ApiError::Status { status: 404, .. })) => {
+            let ids: Vec<String> = match get(ctx, "/api/catalog", &[]).await {
+                Ok(items) => array(items)
+                    .iter()
+                    .map(|t| str_field(t, "id").to_owned())
+                    .filter(|id| !id.is_empty())
+                    .collect(),
+                Err(_) => Vec::new(),
+            };
+            return Err(ToolError::NotFound {
+                kind: "template",
+                query: args.template.clone(),
+                suggestions: closest(&args.template, &ids, 3),
+            });
+        }
+        other => other?,
+    };
     Ok(deployed(args.name.as_deref(), None, &app))
 }
 

@@ -2,10 +2,10 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{def, json_output, output, post, str_field};
-use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, Resolved, not_found_hint, resolve};
 use crate::catalog::tools::schema;
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
@@ -79,11 +79,11 @@ pub struct DnsArgs {
 
 async fn change(
     ctx: &ToolContext,
+    app: Resolved,
     args: DomainArgs,
     path: &str,
     verb: &str,
 ) -> Result<ToolOutput, ToolError> {
-    let app = resolve(ctx, Kind::App, &args.app).await?;
     let updated = post(ctx, path, json!({ "id": app.id, "domain": args.domain }))
         .await
         .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
@@ -98,11 +98,34 @@ async fn change(
 }
 
 async fn add_domain(ctx: &ToolContext, args: DomainArgs) -> Result<ToolOutput, ToolError> {
-    change(ctx, args, "/api/apps/domains/add", "Added").await
+    let app = resolve(ctx, Kind::App, &args.app).await?;
+    change(ctx, app, args, "/api/apps/domains/add", "Added").await
 }
 
+/// The server answers success for a domain the app does not have (spec §3); when the app
+/// was listed, its domains are known, so a miss is said instead of "Removed".
 async fn remove_domain(ctx: &ToolContext, args: DomainArgs) -> Result<ToolOutput, ToolError> {
-    change(ctx, args, "/api/apps/domains/remove", "Removed").await
+    let app = resolve(ctx, Kind::App, &args.app).await?;
+    // The public App view always has `domains` (null when there are none).
+    if let Some(domains) = app.listed.get("domains") {
+        let wanted = args.domain.trim().trim_end_matches('.');
+        let names: Vec<&str> = domains
+            .as_array()
+            .map(|d| d.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        if !names.iter().any(|d| d.eq_ignore_ascii_case(wanted)) {
+            return Err(ToolError::InvalidArguments(format!(
+                "{wanted} is not a domain of {}, so nothing was removed; its domains: {}",
+                app.name,
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            )));
+        }
+    }
+    change(ctx, app, args, "/api/apps/domains/remove", "Removed").await
 }
 
 async fn create_dns_record(ctx: &ToolContext, args: DnsArgs) -> Result<ToolOutput, ToolError> {

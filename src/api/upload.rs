@@ -25,37 +25,69 @@ const SECRET_DIRS: &[&str] = &[
     ".paas", ".ssh", ".gnupg", ".aws", ".azure", ".kube", ".docker",
 ];
 
-/// File names that hold credentials: skipped and reported.
+/// File names (lowercase) that hold credentials: skipped and reported.
 const SECRET_FILES: &[&str] = &[
+    ".envrc",
     ".netrc",
     ".git-credentials",
     ".pgpass",
     ".pypirc",
+    ".npmrc",
+    ".htpasswd",
+    ".s3cfg",
+    ".boto",
+    ".bash_history",
+    ".zsh_history",
+    "credentials.json",
     "id_rsa",
     "id_dsa",
     "id_ecdsa",
     "id_ed25519",
 ];
 
-/// Extensions of key and certificate-bundle files: skipped and reported.
-const SECRET_EXTENSIONS: &[&str] = &["pem", "key", "p12", "pfx"];
+/// Extensions (lowercase) of keys, certificate bundles and Terraform state: skipped and
+/// reported.
+const SECRET_EXTENSIONS: &[&str] = &["pem", "key", "p12", "pfx", "tfstate"];
 
 /// `.env` variants that are templates without values, committed on purpose: uploaded.
 const ENV_TEMPLATES: &[&str] = &[".env.example", ".env.sample", ".env.template", ".env.dist"];
 
 /// Whether an entry named `name` must not leave this machine in an upload. Secrets belong
 /// in the app's environment variables (`envVars`, `secretKeys`), not in the build context.
+/// Names are compared without case: `.ENV` on a case-insensitive disk is `.env`.
 fn holds_secrets(name: &str, is_dir: bool) -> bool {
+    let name = name.to_ascii_lowercase();
+    let name = name.as_str();
     if is_dir {
         return SECRET_DIRS.contains(&name);
     }
     let env_file = name == ".env" || (name.starts_with(".env.") && !ENV_TEMPLATES.contains(&name));
-    let extension = name
-        .rsplit_once('.')
-        .map(|(_, ext)| ext.to_ascii_lowercase());
+    let extension = name.rsplit_once('.').map(|(_, ext)| ext);
     env_file
         || SECRET_FILES.contains(&name)
-        || extension.is_some_and(|ext| SECRET_EXTENSIONS.contains(&ext.as_str()))
+        || extension.is_some_and(|ext| SECRET_EXTENSIONS.contains(&ext))
+}
+
+/// Paths inside a `.zip` (as stored, `/`-separated) that hold secrets by the same rules as
+/// a folder walk: a secret folder anywhere on the path, or a secret file name.
+fn secrets_in_archive(bytes: &[u8]) -> Result<Vec<String>, zip::result::ZipError> {
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    let mut found: Vec<String> = archive
+        .file_names()
+        .map(|name| name.map(|n| n.into_owned()))
+        .collect::<Result<Vec<String>, _>>()?
+        .into_iter()
+        .filter(|path| {
+            let is_dir = path.ends_with('/');
+            let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+            parts.iter().enumerate().any(|(i, part)| {
+                let last = i + 1 == parts.len();
+                holds_secrets(part, is_dir || !last)
+            })
+        })
+        .collect();
+    found.sort();
+    Ok(found)
 }
 
 /// Caps checked before anything is sent. The server's own limits are 10 000 files,
@@ -87,6 +119,13 @@ pub enum UploadError {
     },
     #[error("{0} is not a directory or a .zip file")]
     NotASource(PathBuf),
+    #[error(
+        "{path} holds files with secrets ({}): remove them from the archive, or deploy the \
+         folder itself, which leaves them out; give the app its secrets as environment \
+         variables instead",
+        .secrets.join(", ")
+    )]
+    ArchiveHoldsSecrets { path: PathBuf, secrets: Vec<String> },
     #[error(
         "refusing to upload {path}: it is {what}, which holds far more than one app (and \
          credentials); pass the app's own folder"
@@ -158,6 +197,16 @@ impl Upload {
         })?;
         if !bytes.starts_with(b"PK") {
             return Err(UploadError::NotASource(path.to_owned()));
+        }
+        // An archive cannot be filtered without rewriting it: one that holds secrets is
+        // refused, with the paths to take out.
+        let secrets =
+            secrets_in_archive(&bytes).map_err(|_| UploadError::NotASource(path.to_owned()))?;
+        if !secrets.is_empty() {
+            return Err(UploadError::ArchiveHoldsSecrets {
+                path: path.to_owned(),
+                secrets,
+            });
         }
         let file_name = path
             .file_name()
@@ -380,6 +429,10 @@ mod tests {
         }
         for f in [
             ".env",
+            ".ENV.local",
+            ".envrc",
+            ".npmrc",
+            "terraform.tfstate",
             ".env.production",
             ".env.example",
             ".paas/config.json",
@@ -400,14 +453,59 @@ mod tests {
         assert_eq!(
             up.skipped_secrets(),
             [
+                ".ENV.local",
                 ".env",
                 ".env.production",
+                ".envrc",
+                ".npmrc",
                 ".paas",
                 ".ssh",
                 "config/tls.KEY",
-                "id_rsa"
+                "id_rsa",
+                "terraform.tfstate"
             ]
         );
+    }
+
+    fn zip_of(paths: &[&str]) -> Vec<u8> {
+        use std::io::Write;
+        let mut out = std::io::Cursor::new(Vec::new());
+        {
+            let mut zip = zip::ZipWriter::new(&mut out);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            for path in paths {
+                zip.start_file(*path, options).unwrap();
+                zip.write_all(b"x").unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        out.into_inner()
+    }
+
+    #[test]
+    fn an_archive_with_secrets_is_refused_with_their_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("app.zip");
+        std::fs::write(
+            &zip,
+            zip_of(&[
+                "src/main.js",
+                ".env.example",
+                "app/.Env",
+                "deploy/.ssh/config",
+            ]),
+        )
+        .unwrap();
+        match Upload::from_path(&zip, Value::Null, UploadLimits::default()) {
+            Err(UploadError::ArchiveHoldsSecrets { secrets, .. }) => {
+                assert_eq!(secrets, ["app/.Env", "deploy/.ssh/config"])
+            }
+            other => panic!("archive with secrets accepted: {other:?}"),
+        }
+        std::fs::write(&zip, zip_of(&["src/main.js", ".env.example"])).unwrap();
+        let clean = Upload::from_path(&zip, Value::Null, UploadLimits::default()).unwrap();
+        assert_eq!(clean.file_count(), 1);
     }
 
     #[test]

@@ -76,6 +76,29 @@ pub async fn resolve(ctx: &ToolContext, kind: Kind, query: &str) -> Result<Resol
 /// Match `query` against listed objects: exact id, then exact name, then case-insensitive
 /// name; a miss lists the closest names.
 pub fn pick(kind: Kind, query: &str, items: Vec<Value>) -> Result<Resolved, ToolError> {
+    // Some kinds (servers, projects) allow duplicate names: never guess between them. The
+    // strongest match decides: an id, else exact names, else case-insensitive names.
+    if !items.iter().any(|i| str_field(i, "id") == query) {
+        let ids_named = |same: &dyn Fn(&str) -> bool| -> Vec<&str> {
+            items
+                .iter()
+                .filter(|i| same(str_field(i, "name")))
+                .map(|i| str_field(i, "id"))
+                .collect()
+        };
+        let mut same = ids_named(&|n| n == query);
+        if same.is_empty() {
+            same = ids_named(&|n| n.eq_ignore_ascii_case(query));
+        }
+        if same.len() > 1 {
+            return Err(ToolError::InvalidArguments(format!(
+                "{} {}s are named {query:?} (ids: {}); pass the id of the one you mean",
+                same.len(),
+                kind.noun(),
+                same.join(", ")
+            )));
+        }
+    }
     let found = items
         .iter()
         .position(|i| str_field(i, "id") == query)
@@ -190,6 +213,23 @@ mod tests {
         assert!(!looks_like_id("5PFGH3R2KZ"));
         assert!(!looks_like_id("5pfgh3r2kz1"));
         assert!(!looks_like_id(""));
+    }
+
+    #[test]
+    fn a_name_shared_by_two_is_never_guessed() {
+        let mut items = apps();
+        items.push(json!({"id": "d4", "name": "worker"}));
+        items.push(json!({"id": "e5", "name": "API"}));
+        match pick(Kind::Server, "worker", items.clone()) {
+            Err(ToolError::InvalidArguments(m)) => {
+                assert!(m.contains("c3, d4") && m.contains("pass the id"), "{m}")
+            }
+            other => panic!("ambiguous name resolved: {other:?}"),
+        }
+        assert_eq!(pick(Kind::Server, "d4", items.clone()).unwrap().id, "d4");
+        // An exact name beats a case-insensitive one; two case-insensitive ones are ambiguous.
+        assert_eq!(pick(Kind::Server, "api", items.clone()).unwrap().id, "b2");
+        assert!(pick(Kind::Server, "Api", items).is_err());
     }
 
     #[test]

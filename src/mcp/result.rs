@@ -131,6 +131,18 @@ fn api_message(tool: &str, error: &ApiError, facts: &CallFacts) -> (String, bool
         ApiError::Status {
             status: 404,
             message,
+        } if !facts.can_list_names => (
+            format!(
+                "Not found (HTTP 404): {message}. This token cannot look up apps, projects or \
+                 add-ons by name (listing them needs the scope apps:read), so names were tried as \
+                 ids: pass the ids (ask the user for them), or reconnect with a profile that \
+                 grants apps:read."
+            ),
+            false,
+        ),
+        ApiError::Status {
+            status: 404,
+            message,
         } => (
             format!(
                 "Not found (HTTP 404): {message}. The name or id may be wrong or the resource was \

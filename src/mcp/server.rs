@@ -109,10 +109,18 @@ impl ServerHandler for PaasServer {
             // A catalogue tool this token does not get: say why, as a tool error the model
             // reads. A name that exists nowhere is a protocol error (the request is unroutable).
             return match selection.hidden_reason(name) {
-                Some(reason) => Ok(result::error_text(format!(
-                    "The tool {name} is not available on this server: {reason}. Call \
-                     paas_status for the token's scopes."
-                ))
+                // With a problem (rejected token, unreachable PaaS...), say it here too: a
+                // model that calls a tool it saw earlier must learn what to tell the user.
+                Some(reason) => Ok(result::error_text(match self.shared.problem() {
+                    Some(problem) => format!(
+                        "The tool {name} is not available on this server: {reason}. Problem: \
+                         {problem}"
+                    ),
+                    None => format!(
+                        "The tool {name} is not available on this server: {reason}. Call \
+                         paas_status for the token's scopes."
+                    ),
+                })
                 .into()),
                 None => Err(ErrorData::invalid_params(
                     format!("unknown tool {name:?}; call tools/list for the available tools"),

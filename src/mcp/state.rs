@@ -80,6 +80,9 @@ pub struct ServerSettings {
     pub reprobe_every: Duration,
     /// Timeouts and base User-Agent of the REST client.
     pub client_options: ClientOptions,
+    /// Where the token comes from, when it is not one of the stored or environment sources
+    /// the credentials name (`--token-file`, `--sandbox`): shown by `paas_status`.
+    pub token_origin: Option<String>,
 }
 
 impl ServerSettings {
@@ -589,9 +592,11 @@ impl Shared {
             agent_name: creds.and_then(|c| c.agent_name.clone()),
             agent_id: creds.and_then(|c| c.agent_id.clone()),
             profile: creds.and_then(|c| c.profile.clone()),
-            token_source: creds
-                .map(|c| c.source.as_str().to_owned())
-                .unwrap_or_else(|| "none".to_owned()),
+            token_source: match (creds, &self.settings.token_origin) {
+                (None, _) => "none".to_owned(),
+                (Some(_), Some(origin)) => origin.clone(),
+                (Some(c), None) => c.source.as_str().to_owned(),
+            },
             connected,
             admin_token: refused_admin || grant.is_some_and(|g| g.admin),
             admin_refused: refused_admin,
@@ -604,6 +609,15 @@ impl Shared {
             token_switch: live.switched.clone(),
         };
         changed
+    }
+
+    /// What is wrong right now (no credentials, a rejected or refused token, an unreachable
+    /// PaaS), with what to do; `None` when the server works.
+    pub fn problem(&self) -> Option<String> {
+        match self.status.read() {
+            Ok(guard) => guard.problem.clone(),
+            Err(poisoned) => poisoned.into_inner().problem.clone(),
+        }
     }
 
     /// What a failed call's message depends on: whether names can be listed, and how this

@@ -235,6 +235,14 @@ async fn deleted_agent_gives_clear_error_and_tools_list_changed() {
     assert_eq!(tool_names(&client).await, ["paas_status".to_owned()].into());
     let status = text(&call(&client, "paas_status", json!({})).await);
     assert!(status.contains("rejected the token"), "{status}");
+    // A later call of a tool the model saw before carries the same problem and advice.
+    let later = call(&client, "list_apps", json!({})).await;
+    assert!(is_error(&later));
+    let t = text(&later);
+    assert!(
+        t.contains("Problem:") && t.contains("PAAS_TOKEN") && t.contains("restart"),
+        "{t}"
+    );
     client.cancel().await.ok();
 }
 
@@ -726,6 +734,10 @@ async fn sandbox_mode_serves_the_chosen_profile() {
     assert_eq!(tool_names(&client).await, expected);
     let apps = call(&client, "list_apps", json!({})).await;
     assert!(!is_error(&apps), "{}", text(&apps));
+    let status = call(&client, "paas_status", json!({})).await;
+    let t = text(&status);
+    assert!(t.contains("Token from: the sandbox agent"), "{t}");
+    assert!(!t.contains("PAAS_TOKEN"), "{t}");
     client.cancel().await.ok();
 }
 
@@ -838,6 +850,9 @@ async fn token_file_supplies_the_token_without_an_argument() {
     let file = file.display().to_string();
     let client = connect(world.command(None, &["--token-file", &file])).await;
     assert!(tool_names(&client).await.contains("list_apps"));
+    let status = call(&client, "paas_status", json!({})).await;
+    let source = &status.structured_content.clone().unwrap()["tokenSource"];
+    assert_eq!(source, &json!(format!("--token-file {file}")));
     client.cancel().await.ok();
 
     std::fs::write(world.home.path().join("empty"), "").unwrap();
@@ -865,6 +880,21 @@ async fn misses_say_what_was_not_found_and_what_to_pass() {
         "{t}"
     );
     assert!(!t.contains("similar name"), "{t}");
+    client.cancel().await.ok();
+
+    // A tool that sends the name straight to the PaaS (no resolver) gets the same advice
+    // from the server's 404.
+    let (_, token) = world.agent("it-cron-only", &[Scope::CronManage]).await;
+    let client = connect(world.command(Some(&token), &[])).await;
+    let miss = call(
+        &client,
+        "create_cron_job",
+        json!({ "app": "web-app", "schedule": "0 * * * *", "command": "true" }),
+    )
+    .await;
+    assert!(is_error(&miss));
+    let t = text(&miss);
+    assert!(t.contains("404") && t.contains("pass the ids"), "{t}");
     client.cancel().await.ok();
 
     let (_, token) = world.agent("it-deployer", Profile::Deployer.scopes()).await;

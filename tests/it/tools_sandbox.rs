@@ -546,6 +546,12 @@ async fn uploads_leave_secrets_behind_and_project_services_are_not_renames() {
     .expect("second service deploy");
     assert_ne!(again.structured["name"], "shop-api");
     assert_eq!(again.structured["renamed"], true, "{}", again.text);
+    // The note names the service that exists, which redeploy can rebuild.
+    assert!(
+        again.text.contains("the name \"shop-api\" was taken"),
+        "{}",
+        again.text
+    );
     sb.shutdown().await;
 }
 
@@ -612,6 +618,27 @@ async fn update_app_refuses_a_mask_for_a_key_without_a_value() {
         .await
         .unwrap();
     assert!(app.structured["envVars"].get("NEW_SECRET").is_none());
+    // Removing a key that is not there changes nothing, and says so.
+    let noop = call(
+        &ctx,
+        "update_app",
+        json!({ "app": "cfg-app", "removeEnv": ["NOPE"] }),
+    )
+    .await;
+    assert!(
+        matches!(&noop, Err(ToolError::InvalidArguments(m)) if m.contains("nothing to change")),
+        "{noop:?}"
+    );
+    let both = call(
+        &ctx,
+        "update_app",
+        json!({ "app": "cfg-app", "env": { "A": "1" }, "removeEnv": ["A"] }),
+    )
+    .await;
+    assert!(
+        matches!(&both, Err(ToolError::InvalidArguments(m)) if m.contains("both in env")),
+        "{both:?}"
+    );
     sb.shutdown().await;
 }
 
@@ -642,7 +669,7 @@ async fn removing_what_does_not_exist_says_so() {
     )
     .await;
     match none {
-        Err(ToolError::InvalidArguments(m)) => {
+        Err(ToolError::Reported(m)) => {
             assert!(
                 m.contains("not a domain of dom-app") && m.contains("none"),
                 "{m}"
@@ -664,7 +691,7 @@ async fn removing_what_does_not_exist_says_so() {
     )
     .await;
     assert!(
-        matches!(&other, Err(ToolError::InvalidArguments(m)) if m.contains("shop.example.com")),
+        matches!(&other, Err(ToolError::Reported(m)) if m.contains("shop.example.com")),
         "{other:?}"
     );
     let removed = call(
@@ -676,6 +703,14 @@ async fn removing_what_does_not_exist_says_so() {
     .expect("remove the domain the app has");
     assert_eq!(removed.structured["domains"], json!([]), "{}", removed.text);
 
+    let spaced = call(
+        &ctx,
+        "deploy_template",
+        json!({ "template": " Uptime-Kuma ", "name": "kuma" }),
+    )
+    .await
+    .expect("a template id in other case and with spaces");
+    assert_eq!(spaced.structured["name"], "kuma");
     let template = call(&ctx, "deploy_template", json!({ "template": "uptime" })).await;
     match template {
         Err(ToolError::NotFound {

@@ -625,11 +625,12 @@ pub(crate) fn update_body(
     // Secret values come back as "***"; sending "***" with the key listed in secretKeys
     // keeps the stored value.
     if args.env.is_some() || args.remove_env.is_some() {
-        let mut env: Map<String, Value> = current
+        let before: Map<String, Value> = current
             .get("envVars")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        let mut env = before.clone();
         for (k, v) in args.env.iter().flatten() {
             // "***" is how answers show a secret: sending it back means "keep the value".
             if v == mask::MASK && env.contains_key(k) {
@@ -648,9 +649,12 @@ pub(crate) fn update_body(
                 secret_keys.push(k.clone());
             }
         }
-        body.insert("secretKeys".to_owned(), json!(secret_keys));
-        body.insert("envVars".to_owned(), Value::Object(env));
-        changed.push("envVars".to_owned());
+        // Keeping a value ("***"), removing a key that is not there: no change to report.
+        if env != before {
+            body.insert("secretKeys".to_owned(), json!(secret_keys));
+            body.insert("envVars".to_owned(), Value::Object(env));
+            changed.push("envVars".to_owned());
+        }
     }
     (body, changed)
 }
@@ -660,6 +664,17 @@ async fn update_app(ctx: &ToolContext, args: UpdateAppArgs) -> Result<ToolOutput
     let current = get(ctx, "/api/apps/get", &[("id", app.id.clone())])
         .await
         .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    if let Some(key) = args
+        .env
+        .iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .find(|k| args.remove_env.iter().flatten().any(|r| r == *k))
+    {
+        return Err(ToolError::InvalidArguments(format!(
+            "{key} is both in env (set) and in removeEnv (remove); pass it in one of them"
+        )));
+    }
     // "***" means "keep the current secret value"; for a key without one it would store the
     // three asterisks as the value.
     let existing = current.get("envVars").and_then(Value::as_object);

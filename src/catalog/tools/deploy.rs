@@ -45,7 +45,7 @@ pub const TOOLS: &[ToolDef] = &[
         )
     },
     ToolDef {
-        description: "Deploy a NEW app from a local directory (e.g. the folder you are working in) or a .zip file: the files are uploaded and built on the PaaS. Skips .git, node_modules, target, symlinks and files that hold secrets (.env, private keys, .ssh, .paas; listed in the answer); refuses the home directory and the filesystem root. At most 10000 files, 100 MiB per file, 200 MiB in total. With project, the app becomes a service of that project.",
+        description: "Deploy a NEW app from a local directory (e.g. the folder you are working in) or a .zip file: the files are uploaded and built on the PaaS. Skips .git, node_modules, target, symlinks and files that hold secrets (.env, private keys, .ssh, .paas; listed in the answer); refuses a .zip that holds such files, the home directory and the filesystem root. At most 10000 files, 100 MiB per file, 200 MiB in total. With project, the app becomes a service of that project.",
         output_schema: Some(schema::<DeployDirectoryOutput>),
         ..def(
             "deploy_directory",
@@ -601,9 +601,14 @@ fn deployed(requested: Option<&str>, project: Option<&Resolved>, app: &Value) ->
         ));
     }
     if renamed {
+        // The name that was taken: inside a project, the service name the server would have
+        // given (when the project's name is known).
+        let taken = match (requested, project) {
+            (Some(r), Some(p)) if !p.listed.is_null() => format!("{}-{r}", p.name),
+            (r, _) => r.unwrap_or_default().to_owned(),
+        };
         text.push_str(&format!(
-            ". Note: the name \"{req}\" was taken, so the server named this NEW app \"{name}\" (to rebuild the existing \"{req}\" instead, use redeploy; delete_app removes a duplicate)",
-            req = requested.unwrap_or_default()
+            ". Note: the name \"{taken}\" was taken, so the server named this NEW app \"{name}\" (to rebuild the existing \"{taken}\" instead, use redeploy; delete_app removes a duplicate)"
         ));
     }
     text.push_str(". Follow progress with get_app or build_logs.");
@@ -886,7 +891,9 @@ async fn deploy_template(
         check_name("app", n)?;
     }
     let mut body = Map::new();
-    body.insert("templateId".to_owned(), Value::from(args.template.clone()));
+    // Template ids are lowercase slugs ("uptime-kuma"); "Uptime-Kuma " means the same.
+    let template = args.template.trim().to_ascii_lowercase();
+    body.insert("templateId".to_owned(), Value::from(template.clone()));
     put_opt(&mut body, "name", &args.name);
     common(
         &mut body,
@@ -912,8 +919,8 @@ async fn deploy_template(
             };
             return Err(ToolError::NotFound {
                 kind: "template",
-                query: args.template.clone(),
-                suggestions: closest(&args.template, &ids, 3),
+                query: template.clone(),
+                suggestions: closest(&template, &ids, 3),
             });
         }
         other => other?,
@@ -1001,8 +1008,8 @@ async fn previous_deployment(
         .nth(usize::from(skip_newest))
         .map(|d| str_field(d, "id").to_owned())
         .ok_or_else(|| {
-            ToolError::InvalidArguments(
-                "no earlier successful deployment with a stored image to roll back to (see list_deployments)".to_owned(),
+            ToolError::Reported(
+                "There is no earlier successful deployment with a stored image to roll back to (see list_deployments); nothing was changed.".to_owned(),
             )
         })
 }

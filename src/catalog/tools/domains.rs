@@ -114,8 +114,8 @@ async fn remove_domain(ctx: &ToolContext, args: DomainArgs) -> Result<ToolOutput
             .map(|d| d.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         if !names.iter().any(|d| d.eq_ignore_ascii_case(wanted)) {
-            return Err(ToolError::InvalidArguments(format!(
-                "{wanted} is not a domain of {}, so nothing was removed; its domains: {}",
+            return Err(ToolError::Reported(format!(
+                "{wanted} is not a domain of {}, so nothing was removed; its domains: {}.",
                 app.name,
                 if names.is_empty() {
                     "none".to_owned()

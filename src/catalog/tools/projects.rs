@@ -78,7 +78,7 @@ pub const TOOLS: &[ToolDef] = &[
         )
     },
     ToolDef {
-        description: "Rename a project and/or change its description.",
+        description: "Rename a project and/or change its description (to change only the description, pass the current name as name).",
         idempotent: true,
         ..def(
             "rename_project",
@@ -322,14 +322,15 @@ async fn rename_project(
     let renamed = post(ctx, "/api/projects/rename", body)
         .await
         .map_err(|e| not_found_hint(Kind::Project, &args.project, e))?;
-    Ok(output(
-        project(&renamed, PROJECT_SUMMARY),
-        format!(
-            "Renamed project {} to {}",
-            p.name,
-            str_field(&renamed, "name")
-        ),
-    ))
+    let new_name = str_field(&renamed, "name");
+    let mut text = format!("Renamed project {} to {new_name}", p.name);
+    if new_name != args.name {
+        text.push_str(&format!(
+            ". Note: the name \"{}\" was taken, so the server chose \"{new_name}\"",
+            args.name
+        ));
+    }
+    Ok(output(project(&renamed, PROJECT_SUMMARY), text))
 }
 
 async fn delete_project(ctx: &ToolContext, args: ProjectArgs) -> Result<ToolOutput, ToolError> {

@@ -164,6 +164,13 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         allow_admin_token: args.allow_admin_token,
         cache_dir: paths.config_dir.join("cache"),
         reprobe_every: Duration::from_secs(args.reprobe_secs.max(1)),
+        token_origin: if args.sandbox {
+            Some("the sandbox agent created at start (--sandbox)".to_owned())
+        } else {
+            args.token_file
+                .as_ref()
+                .map(|path| format!("--token-file {}", path.display()))
+        },
         client_options: ClientOptions {
             request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
             ..ClientOptions::default()

@@ -17,10 +17,13 @@ pub struct Discovered {
 
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoverError {
-    #[error("URL is required")]
+    #[error("the URL is empty; give your dashboard URL, e.g. https://paas.example.com")]
     Empty,
-    #[error("{0:?} is not a URL; use your dashboard URL, e.g. https://paas.example.com")]
-    Invalid(String),
+    #[error(
+        "{input:?} is not a URL paas can use: {reason}; use your dashboard URL, e.g. \
+         https://paas.example.com"
+    )]
+    Invalid { input: String, reason: String },
     /// The value is never echoed: it is a secret that already sits in the shell history.
     #[error(
         "a token was given where the URL belongs (it is not repeated here). Give the PaaS URL \
@@ -120,10 +123,32 @@ pub fn normalize(input: &str) -> Result<String, DiscoverError> {
     if looks_like_token(input) {
         return Err(DiscoverError::TokenAsUrl);
     }
-    let trimmed = input.trim().trim_end_matches('/');
-    if trimmed.is_empty() {
+    let invalid = |reason: String| DiscoverError::Invalid {
+        input: input.to_owned(),
+        reason,
+    };
+    let spaced = input.trim();
+    if spaced.is_empty() {
         return Err(DiscoverError::Empty);
     }
+    // Judged before the trailing slashes go: `http://` must not become the host `http:`.
+    if let Some((scheme, rest)) = spaced.split_once("://") {
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+            return Err(invalid(format!(
+                "the scheme is {scheme}://, and only http:// and https:// are supported"
+            )));
+        }
+        if rest.trim_start_matches('/').is_empty() {
+            return Err(invalid("it has no host name after the scheme".to_owned()));
+        }
+    } else if let Some((scheme, _)) = spaced.split_once(':')
+        && (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
+    {
+        return Err(invalid(format!(
+            "{scheme}: must be followed by // and a host name ({scheme}://host)"
+        )));
+    }
+    let trimmed = spaced.trim_end_matches('/');
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_owned()
     } else if trimmed.starts_with("localhost") || trimmed.starts_with("127.") {
@@ -131,10 +156,15 @@ pub fn normalize(input: &str) -> Result<String, DiscoverError> {
     } else {
         format!("https://{trimmed}")
     };
-    let parsed =
-        url::Url::parse(&with_scheme).map_err(|_| DiscoverError::Invalid(input.to_owned()))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(DiscoverError::Invalid(input.to_owned()));
+    let parsed = url::Url::parse(&with_scheme).map_err(|e| {
+        invalid(match e {
+            url::ParseError::EmptyHost => "it has no host name".to_owned(),
+            url::ParseError::InvalidPort => "the port is not a number from 1 to 65535".to_owned(),
+            other => format!("it cannot be parsed ({other})"),
+        })
+    })?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host name".to_owned()));
     }
     Ok(with_scheme)
 }
@@ -362,6 +392,10 @@ mod tests {
         assert_eq!(normalize(" http://x:1 ").unwrap(), "http://x:1");
         assert!(normalize("").is_err());
         assert!(normalize("ftp://x").is_err());
+        for no_host in ["http://", "https:///", "http:", "http://:8080"] {
+            let err = normalize(no_host).unwrap_err().to_string();
+            assert!(err.contains("host name"), "{no_host}: {err}");
+        }
     }
 
     #[test]

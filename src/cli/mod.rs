@@ -46,7 +46,8 @@ pub struct Cli {
         global = true,
         env = "PAAS_LOG",
         default_value = "warn",
-        value_name = "LEVEL"
+        value_name = "LEVEL",
+        value_parser = parse_log_level
     )]
     pub log_level: String,
 
@@ -225,6 +226,42 @@ fn quiet_broken_pipe() {
         }
         default(info);
     }));
+}
+
+/// The levels `--log-level` / `PAAS_LOG` take, as said in errors.
+const LOG_LEVELS: &str = "error, warn, info, debug, trace (or off)";
+
+/// Check `--log-level` / `PAAS_LOG` before anything runs: a level, or tracing filter
+/// directives such as `warn,paas_mcp=debug`. EnvFilter itself accepts any word (`bogus`
+/// reads as "everything from a module named bogus"), which made a typo silently mean
+/// "warn only"; so a part without `=` must be a level, and a `target=level` part must parse
+/// as a directive.
+fn parse_log_level(value: &str) -> Result<String, String> {
+    let invalid = |part: &str| {
+        format!(
+            "{part:?} is not a log level; use one of {LOG_LEVELS}, or filter directives such \
+             as warn,paas_mcp=debug"
+        )
+    };
+    let parts: Vec<&str> = value.split(',').map(str::trim).collect();
+    if parts.iter().all(|part| part.is_empty()) {
+        return Err(invalid(value));
+    }
+    for part in parts.into_iter().filter(|part| !part.is_empty()) {
+        let valid = if part.contains('=') {
+            part.parse::<tracing_subscriber::filter::Directive>()
+                .is_ok()
+        } else {
+            matches!(
+                part.to_ascii_lowercase().as_str(),
+                "error" | "warn" | "info" | "debug" | "trace" | "off"
+            )
+        };
+        if !valid {
+            return Err(invalid(part));
+        }
+    }
+    Ok(value.to_owned())
 }
 
 /// Logs go to stderr only: in `paas mcp` stdout belongs to the protocol.

@@ -14,6 +14,22 @@ use crate::catalog::{Grant, Profile, Scope};
 pub const LOGS_READ_NOTE: &str = "logs:read cannot be observed while apps:read is held; it does \
                                   not change which tools are offered";
 
+/// Scopes the token may hold although the probe cannot see them: `logs:read` while
+/// `apps:read` is held. What `--json` output lists beside the observed `scopes`, so that a
+/// program is not told less than a person reading [`scopes_line`].
+pub fn unobservable_scopes(grant: &Grant) -> Vec<Scope> {
+    if !grant.admin && grant.has(Scope::AppsRead) && !grant.has(Scope::LogsRead) {
+        vec![Scope::LogsRead]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The `scopesNote` of `--json` output: [`LOGS_READ_NOTE`] when something is unobservable.
+pub fn scopes_note(grant: &Grant) -> Option<&'static str> {
+    (!unobservable_scopes(grant).is_empty()).then_some(LOGS_READ_NOTE)
+}
+
 /// `apps:read, metrics:read (…note…)`, or a note for the admin token / no scopes.
 pub fn scopes_line(grant: &Grant) -> String {
     if grant.admin {
@@ -111,5 +127,7 @@ mod tests {
         assert_eq!(scopes_line(&logs_only), "logs:read, metrics:read");
         let apps = Grant::agent([Scope::AppsRead]);
         assert!(scopes_line(&apps).contains("logs:read cannot be observed"));
+        assert_eq!(unobservable_scopes(&apps), vec![Scope::LogsRead]);
+        assert!(unobservable_scopes(&logs_only).is_empty());
     }
 }

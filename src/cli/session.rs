@@ -48,12 +48,23 @@ pub fn last_known_grant(paths: &Paths, context: Option<&str>) -> Option<Grant> {
     cache::load(&path, &credentials.url).map(|cached| cached.grant)
 }
 
+/// ` --context NAME` for commands suggested about these credentials: empty for the
+/// default context, and for credentials from the environment (their "context" is no stored
+/// one, and `--context env` would name a different connection).
+pub fn context_flag(credentials: &Credentials) -> String {
+    if credentials.source == config::TokenSource::Env {
+        String::new()
+    } else {
+        config::context_flag(&credentials.context)
+    }
+}
+
 /// What to run about a probe failure.
 pub fn probe_fix(error: &ProbeError, credentials: &Credentials) -> String {
     let reconnect = format!(
         "paas connect {}{}",
         credentials.url,
-        config::context_flag(&credentials.context)
+        context_flag(credentials)
     );
     match error {
         ProbeError::Unauthorized => format!("run {reconnect} to get a new token"),
@@ -88,7 +99,7 @@ pub fn problem_text(error: &ProbeError, creds: &Credentials) -> String {
             "the PaaS rejected the token (401 Unauthorized): it is wrong, was rotated, or its \
              agent was deleted; run paas connect {}{} to get a new one",
             creds.url,
-            config::context_flag(&creds.context)
+            context_flag(creds)
         ),
         // The probe's first request goes to an admin-only route: naming it would suggest
         // the admin token is involved. The base URL is what the user can check.

@@ -88,8 +88,10 @@ pub struct Credentials {
 pub enum ConfigError {
     #[error("cannot find the home directory; set HOME")]
     NoHome,
-    #[error("not connected - run: paas connect <url>")]
-    NotConnected,
+    /// Nothing is stored yet. Carries the context asked for, so that the suggested
+    /// `paas connect` connects that context and not the default one.
+    #[error("not connected - run: paas connect <url>{}", context_flag(context))]
+    NotConnected { context: String },
     #[error("config at {path} is incomplete - run: paas connect <url>")]
     Incomplete { path: String },
     #[error("invalid config at {path}: {detail}")]
@@ -233,7 +235,7 @@ pub fn resolve_with(
     let path = paths.config_file.display().to_string();
     let Some(record) = file.get_checked(&name, &paths.config_file)? else {
         if file.is_empty() {
-            return Err(ConfigError::NotConnected);
+            return Err(ConfigError::NotConnected { context: name });
         }
         if name == DEFAULT_CONTEXT && file.has_default_fields() {
             return Err(ConfigError::Incomplete { path });

@@ -194,9 +194,75 @@ async fn unreachable_and_invalid_urls_fail_clearly() {
     );
 
     let run = home.run(&["connect", "ftp://example.com"], "").await;
-    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(run.code, 2, "a malformed URL is a usage error: {run:?}");
     assert!(run.stderr.contains("is not a URL"), "{}", run.stderr);
     assert!(!home.config_file().exists());
+}
+
+#[tokio::test]
+async fn a_malformed_url_is_a_usage_error_that_names_the_problem() {
+    let home = Home::new();
+    let open = format!("http://127.0.0.1:{}", closed_port());
+    let cases: [(&[&str], &str); 6] = [
+        (&["connect", "http://"], "no host name"),
+        (&["connect", "https:///"], "no host name"),
+        (&["connect", "http:"], "host name"),
+        (&["connect", ""], "the URL is empty"),
+        (&["connect", "ftp://x"], "only http:// and https://"),
+        (
+            &["connect", &open, "--ui", "ftp://x"],
+            "only http:// and https://",
+        ),
+    ];
+    for (args, says) in cases {
+        let run = home.run(args, "").await;
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        // Refused before any request, not reported as an unreachable host "http:".
+        assert!(!run.stderr.contains("could not reach"), "{}", run.stderr);
+    }
+    assert!(!home.config_file().exists());
+}
+
+#[tokio::test]
+async fn connect_hints_carry_the_context() {
+    let sandbox = sandbox().await;
+    let agent = sandbox.create_agent("stg", &["apps:read"]).await.unwrap();
+    let home = Home::new();
+    let run = home
+        .run(
+            &[
+                "connect",
+                &sandbox.url(),
+                "--token-stdin",
+                "--context",
+                "stg",
+            ],
+            &agent.token,
+        )
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Next: paas setup --context stg "),
+        "{}",
+        run.stdout
+    );
+    for line in run.stdout.lines().filter(|l| l.contains("paas ")) {
+        assert!(line.contains("--context stg"), "{line}");
+    }
+    // The default context keeps the short form.
+    let other = sandbox.create_agent("dflt", &["apps:read"]).await.unwrap();
+    let run = home
+        .run(&["connect", &sandbox.url(), "--token-stdin"], &other.token)
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("Next: paas setup   ("),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("--context"), "{}", run.stdout);
+    sandbox.shutdown().await;
 }
 
 #[tokio::test]
@@ -582,6 +648,45 @@ async fn a_token_where_the_url_belongs_is_never_echoed() {
         }
         assert!(run.stderr.contains("--token-stdin"), "{}", run.stderr);
         assert!(!run.stderr.contains("could not reach"), "{}", run.stderr);
+    }
+    assert!(!home.config_file().exists());
+}
+
+#[tokio::test]
+async fn token_stdin_refuses_a_token_wrapped_in_an_assignment_or_header_before_any_request() {
+    let home = Home::new();
+    // A closed port: any request would end in "could not reach", so the refusal must come
+    // first.
+    let url = format!("http://127.0.0.1:{}", closed_port());
+    let token = format!("bpagt_{}", "7e".repeat(32));
+    let cases = [
+        (format!("PAAS_TOKEN={token}\n"), "variable assignment"),
+        (
+            format!("export PAAS_TOKEN='{token}'\n"),
+            "variable assignment",
+        ),
+        (format!("Bearer {token}\n"), "HTTP header"),
+    ];
+    for (stdin, says) in cases {
+        let run = connect_run(&home, &[&url, "--token-stdin", "--context", "stg"], &stdin).await;
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains(says), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("nothing was sent to the PaaS"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains("| paas connect <url> --context stg --token-stdin"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("could not reach"), "{}", run.stderr);
+        assert!(
+            !run.stderr.contains(&token[6..]) && !run.stdout.contains(&token[6..]),
+            "token echoed: {run:?}"
+        );
     }
     assert!(!home.config_file().exists());
 }

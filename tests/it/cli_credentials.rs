@@ -487,3 +487,52 @@ async fn status_says_each_problem_once_and_names_unnamed_agents() {
     assert!(!down.stdout.contains("/api/"), "{}", down.stdout);
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_unknown_log_level_is_a_usage_error_listing_the_levels() {
+    let home = Home::new();
+    let by_flag = home.run(&["--log-level", "bogus", "status"], "").await;
+    let by_env = with_env(&home, &["status"], &[("PAAS_LOG", "bogus")]).await;
+    for run in [by_flag, by_env] {
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(
+            run.stderr.contains("error, warn, info, debug, trace"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("bogus"), "{}", run.stderr);
+    }
+    let half = home
+        .run(&["--log-level", "paas_mcp=loud", "status"], "")
+        .await;
+    assert_eq!(half.code, 2, "{half:?}");
+    // Levels and filter directives still work: these reach the command (not connected: 1).
+    for level in ["debug", "WARN", "warn,paas_mcp=debug", "paas_mcp=trace"] {
+        let run = home.run(&["--log-level", level, "status"], "").await;
+        assert_eq!(run.code, 1, "{level}: {run:?}");
+        assert!(
+            run.stderr.contains("not connected"),
+            "{level}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn not_connected_hints_name_the_context_asked_for() {
+    let home = Home::new();
+    for command in ["status", "env", "tools"] {
+        let run = home.run(&[command, "--context", "stg"], "").await;
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            said.contains("not connected - run: paas connect <url> --context stg"),
+            "{command}: {run:?}"
+        );
+    }
+    let run = home.run(&["status"], "").await;
+    assert!(
+        run.stderr
+            .contains("not connected - run: paas connect <url>\n"),
+        "{run:?}"
+    );
+}

@@ -95,27 +95,44 @@ struct Acquired {
 }
 
 pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
+    let context = config::context_name(global.context.as_deref());
+    // Every command suggested below names the context, so following it acts on this one.
+    let flag = config::context_flag(&context);
     if args.token.is_some() || args.admin_token.is_some() {
         eprintln!(
             "error: tokens are never accepted as command-line arguments (they leak into shell \
-             history and process lists).\n  Agent token:  echo \"$TOKEN\" | paas connect <url> --token-stdin\n  \
-             Admin token:  paas connect <url> --legacy   (asks for it, or reads it from stdin)"
+             history and process lists).\n  Agent token:  echo \"$TOKEN\" | paas connect <url>{flag} --token-stdin\n  \
+             Admin token:  paas connect <url>{flag} --legacy   (asks for it, or reads it from stdin)"
         );
         return Ok(ExitCode::from(2));
     }
     let paths = Paths::from_env()?;
-    let context = config::context_name(global.context.as_deref());
     let input = match &args.url {
         Some(url) => url.clone(),
         None => match prompt_url()? {
             Some(url) => url,
             None => {
-                eprintln!("error: URL is required: paas connect <url>");
+                eprintln!("error: URL is required: paas connect <url>{flag}");
                 return Ok(ExitCode::from(2));
             }
         },
     };
-    let mut input = discover::normalize(&input)?;
+    // A malformed URL argument is a usage error, like any other bad argument: checked
+    // before any request, `--ui` included (discovery would only look at it at the end).
+    let normalized = discover::normalize(&input).and_then(|url| {
+        args.ui
+            .as_deref()
+            .map(discover::normalize)
+            .transpose()
+            .map(|_| url)
+    });
+    let mut input = match normalized {
+        Ok(url) => url,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     // Whether stdout already carries lines, so the success block is set off by a blank line
     // only when there is something above it.
     let mut said = false;
@@ -126,7 +143,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
 
     let acquired = if args.token_stdin {
-        let token = read_token_stdin()?;
+        let token = read_token_stdin(&flag)?;
         let found = discover::discover(&input, None).await?;
         Acquired {
             api: found.api,
@@ -149,9 +166,9 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             );
         }
         if args.legacy {
-            legacy(&found, &args).await?
+            legacy(&found, &args, &flag).await?
         } else {
-            browser_flow(&found, &args).await?
+            browser_flow(&found, &args, &flag).await?
         }
     };
     finish(&paths, &context, acquired, said).await
@@ -200,12 +217,12 @@ async fn check_and_save(
             e => anyhow!("the token does not work: {e}"),
         })?;
     if grant.admin {
+        let flag = config::context_flag(context);
         bail!(
             "this is the admin token, not an agent token. Storing it would give an assistant \
-             every power over the PaaS. Create a scoped agent instead: paas connect {} (browser) \
-             or paas connect {} --legacy",
-            acquired.api,
-            acquired.api
+             every power over the PaaS. Create a scoped agent instead: paas connect {api}{flag} \
+             (browser) or paas connect {api}{flag} --legacy",
+            api = acquired.api,
         );
     }
     let (store, fallback) = store::choose(paths)?;
@@ -314,8 +331,9 @@ fn print_success(
     }
     println!("  Token:    {store_line}");
     println!("  Config:   {}", paths.config_file.display());
-    println!("\nNext: paas setup   (add the MCP server to your editors)");
-    println!("Try:  paas status{}", config::context_flag(context));
+    let flag = config::context_flag(context);
+    println!("\nNext: paas setup{flag}   (add the MCP server to your editors)");
+    println!("Try:  paas status{flag}");
 }
 
 /// Ask for the URL on a terminal; `None` when stdin is not one (scripts must pass it).
@@ -337,7 +355,8 @@ fn prompt_url() -> anyhow::Result<Option<String>> {
     }))
 }
 
-fn read_token_stdin() -> anyhow::Result<Token> {
+/// The token piped to `--token-stdin`; `flag` is the ` --context NAME` of the examples.
+fn read_token_stdin(flag: &str) -> anyhow::Result<Token> {
     if std::io::stdin().is_terminal() {
         eprintln!("Paste the agent token and press Ctrl-D:");
     }
@@ -348,18 +367,49 @@ fn read_token_stdin() -> anyhow::Result<Token> {
     let token = Token::new(text);
     if token.is_empty() {
         bail!(
-            "no token on stdin: pipe the agent token in, e.g. echo \"$TOKEN\" | paas connect <url> --token-stdin"
+            "no token on stdin: pipe the agent token in, e.g. echo \"$TOKEN\" | paas connect <url>{flag} --token-stdin"
         );
     }
-    if let Some(problem) = token_text_problem(token.expose(), true) {
+    let problem =
+        wrapped_token_problem(token.expose()).or_else(|| token_text_problem(token.expose(), true));
+    if let Some(problem) = problem {
         bail!(
-            "{problem}, so it is not a token (it is not shown here). Nothing was saved. Pipe the \
-             agent token alone, one line (bpagt_ followed by 64 hex digits), e.g.\n  \
-             echo \"$AGENT_TOKEN\" | paas connect <url> --token-stdin\n  \
-             paas connect <url> --token-stdin < token.txt   (the file holding only the token)"
+            "{problem}, so it is not a token (it is not shown here). Nothing was saved, and nothing \
+             was sent to the PaaS. \
+             Pipe the agent token alone, one line (bpagt_ followed by 64 hex digits), e.g.\n  \
+             echo \"$AGENT_TOKEN\" | paas connect <url>{flag} --token-stdin\n  \
+             paas connect <url>{flag} --token-stdin < token.txt   (the file holding only the token)"
         );
     }
     Ok(token)
+}
+
+/// Whether `text` (already trimmed) is a token wrapped in what it was copied from: a shell
+/// assignment (`PAAS_TOKEN=…`, `export PAAS_TOKEN=…`, a `.env` line) or an HTTP header value
+/// (`Bearer …`). Sent as is, it would only earn a 401, which also counts toward the PaaS's
+/// lockout of this address; said before any request instead. Agent tokens hold no `=`.
+fn wrapped_token_problem(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("bearer ") || lower.starts_with("authorization:") {
+        return Some(
+            "the input starts with an HTTP header prefix (\"Bearer \" or \"Authorization:\"), \
+             not with the token itself",
+        );
+    }
+    let assignment = text.strip_prefix("export ").unwrap_or(text).trim_start();
+    let is_name = |name: &str| {
+        let name = name.strip_prefix("$env:").unwrap_or(name).trim_end();
+        !name.is_empty()
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    match assignment.split_once('=') {
+        Some((name, _)) if is_name(name) => Some(
+            "the input is a variable assignment (NAME=value, as in a .env file or an export \
+             line), not the token itself",
+        ),
+        _ => None,
+    }
 }
 
 /// Why `text` (already trimmed) cannot be a bearer token, or `None`. Checked before any
@@ -394,7 +444,7 @@ struct Exchanged {
     agent_id: String,
 }
 
-async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
+async fn browser_flow(found: &Discovered, args: &Args, flag: &str) -> anyhow::Result<Acquired> {
     let mut interrupt = browser::Interrupt::new().context("could not listen for Ctrl-C")?;
     let state = browser::new_state();
     let (tx, mut rx) = mpsc::channel::<CodeDelivery>(4);
@@ -447,7 +497,7 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
                     open = false;
                     continue;
                 };
-                let result = exchange(&found.api, &state, &delivery.code).await;
+                let result = exchange(&found.api, &state, &delivery.code, flag).await;
                 if let Some(reply) = delivery.reply {
                     let _ = reply.send(result.as_ref().map(|_| ()).map_err(|e| format!("{e:#}")));
                 }
@@ -455,8 +505,9 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
             }
             _ = &mut deadline => {
                 break Err(anyhow!(
-                    "timed out waiting for browser authorization ({}); run paas connect again.\n{}",
+                    "timed out waiting for browser authorization ({}); run paas connect {}{flag} again.\n{}",
                     human_duration(timeout),
+                    found.api,
                     orphan_agent_hint(&found.api, None)
                 ));
             }
@@ -503,7 +554,7 @@ async fn browser_flow(found: &Discovered, args: &Args) -> anyhow::Result<Acquire
     })
 }
 
-async fn exchange(api: &str, state: &str, code: &str) -> anyhow::Result<Exchanged> {
+async fn exchange(api: &str, state: &str, code: &str, flag: &str) -> anyhow::Result<Exchanged> {
     let client = Client::new(api, None, ClientOptions::default())?;
     let request = ApiRequest::post(
         "/api/connect/agent/exchange",
@@ -514,7 +565,7 @@ async fn exchange(api: &str, state: &str, code: &str) -> anyhow::Result<Exchange
             .map_err(|e| anyhow!("exchange failed: unexpected answer from the server ({e})")),
         Err(ApiError::Status { status: 401, .. }) | Err(ApiError::Unauthorized) => Err(anyhow!(
             "exchange failed: the connect code is invalid, expired or was already used (codes \
-             work once, for 5 minutes). Run paas connect again; nothing was saved.\n{}",
+             work once, for 5 minutes). Run paas connect {api}{flag} again; nothing was saved.\n{}",
             orphan_agent_hint(api, None)
         )),
         Err(e) => Err(anyhow!(
@@ -533,7 +584,7 @@ fn human_duration(d: Duration) -> String {
 }
 
 /// `--legacy`: the admin token creates the agent. The admin token is only held in memory.
-async fn legacy(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
+async fn legacy(found: &Discovered, args: &Args, flag: &str) -> anyhow::Result<Acquired> {
     let interactive = std::io::stdin().is_terminal();
     let admin = read_admin_token(interactive)?;
     let admin_client = Client::new(&found.api, Some(admin), ClientOptions::default())?;
@@ -571,7 +622,7 @@ async fn legacy(found: &Discovered, args: &Args) -> anyhow::Result<Acquired> {
     if !grant.admin {
         bail!(
             "that is an agent token, not the admin token (it cannot create agents). To store \
-             it as is: echo \"$TOKEN\" | paas connect {} --token-stdin",
+             it as is: echo \"$TOKEN\" | paas connect {}{flag} --token-stdin",
             found.api
         );
     }

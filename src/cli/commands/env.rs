@@ -50,7 +50,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     if masked {
         eprintln!(
             "# token masked on a terminal: use {}, or --reveal to print it",
-            load_command(shell)
+            load_command_for(shell, &crate::cli::session::context_flag(&credentials))
         );
     }
     let token = if masked {
@@ -81,12 +81,18 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
 /// The command that loads `paas env` into a session of `shell`; `--shell` is spelled out
 /// only when `paas env` would not pick that shell by itself.
 pub fn load_command(shell: Shell) -> String {
+    load_command_for(shell, "")
+}
+
+/// [`load_command`] for a context: `context_flag` is ` --context NAME` (or empty for the
+/// default), so the command loads the context that was asked for.
+pub fn load_command_for(shell: Shell, context_flag: &str) -> String {
     let env = if shell == default_shell() {
-        "paas env".to_owned()
+        format!("paas env{context_flag}")
     } else {
         let value = clap::ValueEnum::to_possible_value(&shell);
         let name = value.as_ref().map_or("sh", |v| v.get_name());
-        format!("paas env --shell {name}")
+        format!("paas env{context_flag} --shell {name}")
     };
     match shell {
         Shell::Sh => format!("eval \"$({env})\""),
@@ -116,5 +122,24 @@ pub fn line(shell: Shell, name: &str, value: &str) -> String {
             value.replace('\\', "\\\\").replace('\'', "\\'")
         ),
         Shell::Powershell => format!("$env:{name} = '{}'", value.replace('\'', "''")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_load_command_names_the_context() {
+        let sh = load_command_for(Shell::Sh, " --context stg");
+        let fish = load_command_for(Shell::Fish, " --context stg");
+        if default_shell() == Shell::Sh {
+            assert_eq!(sh, "eval \"$(paas env --context stg)\"");
+        }
+        assert!(fish.contains("paas env --context stg"), "{fish}");
+        assert_eq!(
+            load_command(Shell::Powershell),
+            load_command_for(Shell::Powershell, "")
+        );
     }
 }

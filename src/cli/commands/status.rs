@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::Global;
 use crate::api::ApiRequest;
 use crate::catalog::{Grant, Scope};
-use crate::cli::scopes_view::{scopes_line, unlock_hint};
+use crate::cli::scopes_view::{scopes_line, scopes_note, unlock_hint, unobservable_scopes};
 use crate::cli::session;
 use crate::cli::toolview::{self, ToolRow};
 use crate::config::{self, Paths, TokenSource};
@@ -34,6 +34,9 @@ struct Report {
     /// The credentials came from `PAAS_API_URL` + `PAAS_TOKEN`, not from a context.
     #[serde(skip)]
     from_env: bool,
+    /// ` --context NAME` for the commands the text suggests (empty for the default).
+    #[serde(skip)]
+    context_flag: String,
     url: String,
     context: String,
     agent_name: Option<String>,
@@ -42,7 +45,12 @@ struct Report {
     token_store: &'static str,
     connected: bool,
     admin_token: bool,
-    scopes: Vec<Scope>,
+    /// What the probe observed; `null` when no probe succeeded (unknown, not "none").
+    scopes: Option<Vec<Scope>>,
+    /// Scopes the token may hold that the probe cannot see (`logs:read` next to
+    /// `apps:read`); `null` when unknown.
+    unobservable_scopes: Option<Vec<Scope>>,
+    scopes_note: Option<&'static str>,
     tools_available: Vec<String>,
     tools_hidden: Vec<Hidden>,
     apps: Option<Apps>,
@@ -104,6 +112,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let report = Report {
         from_env: creds.source == TokenSource::Env,
+        context_flag: session::context_flag(creds),
         url: creds.url.clone(),
         context: creds.context.clone(),
         agent_name: creds.agent_name.clone(),
@@ -112,10 +121,9 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         token_store: creds.source.as_str(),
         connected: grant.is_some(),
         admin_token: grant.as_ref().is_some_and(|g| g.admin),
-        scopes: grant
-            .as_ref()
-            .map(|g| g.scopes.iter().copied().collect())
-            .unwrap_or_default(),
+        scopes: grant.as_ref().map(|g| g.scopes.iter().copied().collect()),
+        unobservable_scopes: grant.as_ref().map(unobservable_scopes),
+        scopes_note: grant.as_ref().and_then(scopes_note),
         tools_available: rows
             .iter()
             .filter(|r| r.available == Some(true))
@@ -208,9 +216,10 @@ fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>) {
         return;
     }
     println!(
-        "Tools        {} available, {} hidden (paas tools for details)",
+        "Tools        {} available, {} hidden (paas tools{} for details)",
         report.tools_available.len(),
-        report.tools_hidden.len()
+        report.tools_hidden.len(),
+        report.context_flag
     );
     // Grouped by what would unlock them: one line per missing scope, not one per tool.
     let mut groups: BTreeMap<&str, Vec<&str>> = BTreeMap::new();

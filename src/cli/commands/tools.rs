@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use super::Global;
-use crate::cli::scopes_view::scopes_line;
+use crate::cli::scopes_view::{scopes_line, scopes_note, unobservable_scopes};
 use crate::cli::session;
 use crate::cli::toolview;
 use crate::config::Paths;
@@ -36,6 +36,8 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             "connected": grant.is_some(),
             "admin": grant.as_ref().is_some_and(|g| g.admin),
             "scopes": grant.as_ref().map(|g| g.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+            "unobservableScopes": grant.as_ref().map(unobservable_scopes),
+            "scopesNote": grant.as_ref().and_then(scopes_note),
             "note": note,
             "tools": rows,
         });

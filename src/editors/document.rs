@@ -13,10 +13,12 @@ const BOM: char = '\u{feff}';
 
 /// What to do with the servers listed in one file.
 pub enum Op<'a> {
-    /// Add or update the entry `name`.
+    /// Add or update the entry `name`; `drop` names further keys of an existing entry to
+    /// take out (one that held a token, say).
     Upsert {
         name: &'a str,
         entry: &'a Map<String, Value>,
+        drop: &'a [String],
     },
     /// Remove every entry for which the predicate (name, entry as JSON) holds.
     Remove(&'a dyn Fn(&str, &Value) -> bool),
@@ -66,7 +68,7 @@ fn verify(
         return fail("settings outside the server list");
     }
     let expected: Map<String, Value> = match op {
-        Op::Upsert { name, entry } => {
+        Op::Upsert { name, entry, .. } => {
             let Some(Value::Object(got)) = new_servers.get(*name) else {
                 return fail("the server list");
             };
@@ -214,7 +216,7 @@ fn edit_json(format: Format, text: &str, servers_key: &str, op: &Op<'_>) -> Resu
         },
     };
     match op {
-        Op::Upsert { name, entry } => upsert_json(&servers, name, entry),
+        Op::Upsert { name, entry, drop } => upsert_json(&servers, name, entry, drop),
         Op::Remove(pred) => {
             for prop in servers.properties() {
                 let (Some(name), Some(value)) = (prop.decoded_name(), prop.to_serde_value()) else {
@@ -237,7 +239,7 @@ fn edit_json(format: Format, text: &str, servers_key: &str, op: &Op<'_>) -> Resu
     Ok(out)
 }
 
-fn upsert_json(servers: &CstObject, name: &str, entry: &Map<String, Value>) {
+fn upsert_json(servers: &CstObject, name: &str, entry: &Map<String, Value>, drop: &[String]) {
     let existing = servers.get(name);
     let Some(obj) = existing
         .as_ref()
@@ -253,10 +255,12 @@ fn upsert_json(servers: &CstObject, name: &str, entry: &Map<String, Value>) {
         }
         return;
     };
-    for key in MANAGED_KEYS {
-        if !entry.contains_key(key)
-            && let Some(prop) = obj.get(key)
-        {
+    let managed = MANAGED_KEYS
+        .iter()
+        .copied()
+        .filter(|k| !entry.contains_key(*k));
+    for key in managed.chain(drop.iter().map(String::as_str)) {
+        if let Some(prop) = obj.get(key) {
             prop.remove();
         }
     }
@@ -306,7 +310,7 @@ fn edit_toml(text: &str, servers_key: &str, op: &Op<'_>) -> Result<String, Strin
         return Err(format!("`{servers_key}` is not a table"));
     };
     match op {
-        Op::Upsert { name, entry } => {
+        Op::Upsert { name, entry, drop } => {
             let is_table = servers.get(name).is_some_and(|i| i.is_table_like());
             if !is_table {
                 let mut table = toml_edit::Table::new();
@@ -315,10 +319,12 @@ fn edit_toml(text: &str, servers_key: &str, op: &Op<'_>) -> Result<String, Strin
                 }
                 servers.insert(name, toml_edit::Item::Table(table));
             } else if let Some(table) = servers.get_mut(name).and_then(|i| i.as_table_like_mut()) {
-                for key in MANAGED_KEYS {
-                    if !entry.contains_key(key) {
-                        table.remove(key);
-                    }
+                let managed = MANAGED_KEYS
+                    .iter()
+                    .copied()
+                    .filter(|k| !entry.contains_key(*k));
+                for key in managed.chain(drop.iter().map(String::as_str)) {
+                    table.remove(key);
                 }
                 for (k, want) in entry.iter() {
                     let same = table.get(k).map(toml_item_to_json).as_ref() == Some(want);
@@ -436,6 +442,7 @@ mod tests {
         let op = Op::Upsert {
             name: "better-paas",
             entry: &e,
+            drop: &[],
         };
         let before = r#"{"a": 1, "mcpServers": {"x": {"command": "y"}}}"#;
         let good = r#"{"a": 1, "mcpServers": {"x": {"command": "y"}, "better-paas": {"command": "paas", "args": ["mcp"]}}}"#;
@@ -472,6 +479,7 @@ mod tests {
         let op = Op::Upsert {
             name: "better-paas",
             entry: &e,
+            drop: &[],
         };
         let before = "\u{feff}{\"mcpServers\": {}}\n";
         let after = edit(Format::Json, before, "mcpServers", &op).expect("edit");
@@ -493,6 +501,7 @@ mod tests {
         let op = Op::Upsert {
             name: "better-paas",
             entry: &e,
+            drop: &[],
         };
         for before in [
             "model = \"o3\"\nmcp_servers = { docs = { command = \"d\" } }\n",

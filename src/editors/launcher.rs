@@ -152,16 +152,58 @@ pub fn is_paas_binary(path: &Path) -> bool {
     out.status.success() && String::from_utf8_lossy(&out.stdout).starts_with("paas ")
 }
 
-/// Whether a stdio entry (as JSON) launches `paas mcp` (any paas binary, by name or path).
+/// Whether a stdio entry (as JSON) launches `paas mcp` (any paas binary, by name or path),
+/// with the global options anywhere clap accepts them (`paas --context st mcp`).
 pub fn launches_paas_mcp(entry: &serde_json::Value) -> bool {
-    let Some(command) = entry.get("command").and_then(|c| c.as_str()) else {
-        return false;
-    };
+    paas_mcp_invocation(entry).is_some()
+}
+
+/// The global options paas accepts before or after its subcommand (see `cli::Cli`).
+const GLOBAL_OPTIONS: [&str; 2] = ["--context", "--log-level"];
+
+/// When the entry runs `paas [global options] mcp [options]`, the `--context` value its
+/// arguments give (`Some(None)` when they give none).
+fn paas_mcp_invocation(entry: &serde_json::Value) -> Option<Option<String>> {
+    let command = entry.get("command").and_then(|c| c.as_str())?;
     let stem = Path::new(command)
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default();
-    stem == "paas" && entry_args(entry).first() == Some(&"mcp")
+    if stem != "paas" {
+        return None;
+    }
+    let args = entry_args(entry);
+    let mut rest = args.iter();
+    let mut context = None;
+    let mut subcommand = None;
+    while let Some(arg) = rest.next() {
+        if *arg == "--" {
+            break;
+        }
+        if let Some((option, value)) = arg.split_once('=')
+            && GLOBAL_OPTIONS.contains(&option)
+        {
+            if option == "--context" {
+                context = Some(value.to_owned());
+            }
+            continue;
+        }
+        if GLOBAL_OPTIONS.contains(arg) {
+            let value = rest.next()?;
+            if *arg == "--context" {
+                context = Some((*value).to_owned());
+            }
+            continue;
+        }
+        if subcommand.is_none() {
+            if arg.starts_with('-') {
+                // An option clap would refuse before the subcommand.
+                return None;
+            }
+            subcommand = Some(*arg);
+        }
+    }
+    (subcommand == Some("mcp")).then_some(context)
 }
 
 /// The string arguments of an entry (non-strings skipped).
@@ -173,27 +215,11 @@ fn entry_args(entry: &serde_json::Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-/// The context a `paas mcp` entry serves: its `--context NAME` argument, else a
-/// `PAAS_CONTEXT` in its `env`, else `default`. `None` when the entry does not launch
-/// `paas mcp` (an HTTP entry reaches a server whose context the file does not say).
+/// The context a `paas mcp` entry serves: its `--context NAME` argument (before or after
+/// `mcp`), else a `PAAS_CONTEXT` in its `env`, else `default`. `None` when the entry does
+/// not launch `paas mcp` (an HTTP entry reaches a server whose context the file does not say).
 pub fn entry_context(entry: &serde_json::Value) -> Option<String> {
-    if !launches_paas_mcp(entry) {
-        return None;
-    }
-    let args = entry_args(entry);
-    let mut rest = args.iter().skip(1);
-    let mut context = None;
-    while let Some(arg) = rest.next() {
-        if *arg == "--context" {
-            context = rest.next().map(|v| (*v).to_owned());
-            break;
-        }
-        if let Some(value) = arg.strip_prefix("--context=") {
-            context = Some(value.to_owned());
-            break;
-        }
-    }
-    let context = context.or_else(|| {
+    let context = paas_mcp_invocation(entry)?.or_else(|| {
         entry
             .get("env")
             .and_then(|e| e.get("PAAS_CONTEXT"))
@@ -247,6 +273,26 @@ mod tests {
             (
                 serde_json::json!({"command": "paas", "args": ["mcp"], "env": {"PAAS_CONTEXT": "e"}}),
                 Some("e"),
+            ),
+            (
+                serde_json::json!({"command": "paas", "args": ["--context", "g", "mcp"]}),
+                Some("g"),
+            ),
+            (
+                serde_json::json!({"command": "paas", "args": ["--log-level=debug", "--context=g", "mcp"]}),
+                Some("g"),
+            ),
+            (
+                serde_json::json!({"command": "paas", "args": ["--log-level", "info", "mcp", "--http"]}),
+                Some("default"),
+            ),
+            (
+                serde_json::json!({"command": "paas", "args": ["--context", "mcp", "status"]}),
+                None,
+            ),
+            (
+                serde_json::json!({"command": "paas", "args": ["status"]}),
+                None,
             ),
             (serde_json::json!({"command": "npx", "args": ["mcp"]}), None),
             (

@@ -16,7 +16,7 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use client::{Client, Format, HTTP_TOKEN_ENV, Launch, Locations, Scope};
-use serde_json::Value;
+use serde_json::{Map, Value};
 pub use write::unused_sibling;
 
 use crate::config::Paths;
@@ -65,6 +65,19 @@ pub enum EditorError {
         name: String,
         what: String,
     },
+    /// `--remove --name NAME` found an entry of that name that runs another program.
+    #[error(
+        "{client} ({scope}): {path} has a server named {name:?} that {what}, not paas; it was \
+         left alone. Remove it anyway with --force, or leave out --name to remove only the \
+         entries that run paas"
+    )]
+    ForeignRemoval {
+        client: &'static str,
+        scope: Scope,
+        path: PathBuf,
+        name: String,
+        what: String,
+    },
     #[error("{client} ({scope}): {reason}")]
     Unsupported {
         client: &'static str,
@@ -104,6 +117,10 @@ pub struct Change {
     /// leftover in `~/.claude/settings.json`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
+    /// Where our entry held a token in plain text that this change takes out (key paths
+    /// such as `env.PAAS_TOKEN`, never the value).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed_tokens: Vec<String>,
     #[serde(skip)]
     pub before: Option<String>,
     #[serde(skip)]
@@ -228,16 +245,12 @@ pub fn plan_setup(loc: &Locations, req: &SetupRequest) -> Plan {
                 continue;
             }
         };
-        let op = document::Op::Upsert {
-            name: &req.name,
-            entry: &entry,
-        };
         let target = Target {
             client,
             scope: req.scope,
             path,
         };
-        push_change(&mut plan, target, &op, &req.name, req.force);
+        push_upsert(&mut plan, target, &req.name, entry, req.force);
         if client == Client::ClaudeCode && req.scope == Scope::User {
             push_legacy_removal(&mut plan, loc, Selection::AllOurs);
         }
@@ -245,12 +258,15 @@ pub fn plan_setup(loc: &Locations, req: &SetupRequest) -> Plan {
     plan
 }
 
-/// Plan removing the selected entries from each client's files of `scopes`.
+/// Plan removing the selected entries from each client's files of `scopes`. A selected
+/// entry that does not run paas (only [`Selection::Named`] can pick one) is refused unless
+/// `force`.
 pub fn plan_remove(
     loc: &Locations,
     clients: &[Client],
     scopes: &[Scope],
     selection: Selection<'_>,
+    force: bool,
 ) -> Plan {
     let mut plan = Plan::default();
     let pred = |n: &str, v: &Value| selection.matches(n, v);
@@ -269,7 +285,7 @@ pub fn plan_remove(
                 target,
                 &document::Op::Remove(&pred),
                 DEFAULT_NAME,
-                false,
+                force,
             );
             if client == Client::ClaudeCode && scope == Scope::User {
                 push_legacy_removal(&mut plan, loc, selection);
@@ -287,15 +303,118 @@ pub fn is_ours(entry: &Value) -> bool {
     launcher::launches_paas_mcp(entry) || is_our_http(entry)
 }
 
-/// An HTTP entry written by `paas setup --http`: its bearer token comes from
-/// [`HTTP_TOKEN_ENV`].
+/// An HTTP entry written by `paas setup --http` (its bearer token comes from
+/// [`HTTP_TOKEN_ENV`]), or one whose Authorization header holds a paas agent token in plain
+/// text (a hand-made entry for our server, which `paas setup` must be able to clean).
 fn is_our_http(entry: &Value) -> bool {
     let names_var = |v: Option<&Value>| {
         v.and_then(Value::as_str)
             .is_some_and(|s| s.contains(HTTP_TOKEN_ENV))
     };
-    names_var(entry.get("bearer_token_env_var"))
-        || names_var(entry.get("headers").and_then(|h| h.get("Authorization")))
+    let authorization = entry.get("headers").and_then(|h| h.get("Authorization"));
+    let agent_token = authorization
+        .and_then(Value::as_str)
+        .is_some_and(|s| crate::config::mask_tokens(s).contains("bpagt_***"));
+    names_var(entry.get("bearer_token_env_var")) || names_var(authorization) || agent_token
+}
+
+/// Where an entry holds a token in plain text: key paths (`env.PAAS_TOKEN`,
+/// `headers.Authorization`, `args`), never the value.
+pub fn token_paths(entry: &Value) -> Vec<String> {
+    fn holds(value: &Value) -> bool {
+        match value {
+            Value::String(s) => crate::config::looks_like_token(s),
+            Value::Array(items) => items.iter().any(holds),
+            Value::Object(map) => map.values().any(holds),
+            _ => false,
+        }
+    }
+    let Some(map) = entry.as_object() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (key, value) in map {
+        match value {
+            Value::Object(inner) => out.extend(
+                inner
+                    .iter()
+                    .filter(|(_, v)| holds(v))
+                    .map(|(k, _)| format!("{key}.{k}")),
+            ),
+            other if holds(other) => out.push(key.clone()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The entry to write over `existing` so that no token stays in it: keys `paas setup` does
+/// not manage (an `env` table, say) keep their other members, and are dropped when nothing
+/// else is left. Managed keys are replaced by `entry` anyway. With the token goes its
+/// `PAAS_API_URL` (the pair overrides the stored contexts; `paas mcp` reads the token
+/// itself).
+fn without_tokens(existing: &Value, entry: &mut Map<String, Value>) -> Vec<String> {
+    let mut drop = Vec::new();
+    let Some(map) = existing.as_object() else {
+        return drop;
+    };
+    for (key, value) in map {
+        if client::MANAGED_KEYS.contains(&key.as_str()) || entry.contains_key(key) {
+            continue;
+        }
+        let tokens = token_paths(&serde_json::json!({ key.as_str(): value }));
+        if tokens.is_empty() {
+            continue;
+        }
+        match value {
+            Value::Object(inner) => {
+                let leaked: Vec<&str> = tokens
+                    .iter()
+                    .filter_map(|p| p.split_once('.').map(|(_, k)| k))
+                    .collect();
+                let mut kept = inner.clone();
+                kept.retain(|k, _| !leaked.contains(&k.as_str()));
+                if leaked.contains(&crate::config::ENV_TOKEN) {
+                    kept.shift_remove(crate::config::ENV_URL);
+                }
+                if kept.is_empty() {
+                    drop.push(key.clone());
+                } else {
+                    entry.insert(key.clone(), Value::Object(kept));
+                }
+            }
+            _ => drop.push(key.clone()),
+        }
+    }
+    drop
+}
+
+/// Plan writing `entry` as `name`, cleaning any token the existing entry holds.
+fn push_upsert(
+    plan: &mut Plan,
+    target: Target,
+    name: &str,
+    mut entry: Map<String, Value>,
+    force: bool,
+) {
+    let existing = write::read(&write::real_target(&target.path))
+        .ok()
+        .flatten()
+        .and_then(|text| {
+            document::entries(target.client.format(), &text, target.client.servers_key()).ok()
+        })
+        .and_then(|entries| entries.into_iter().find(|(n, _)| n == name))
+        .map(|(_, v)| v);
+    let drop = existing
+        .as_ref()
+        .map(|v| without_tokens(v, &mut entry))
+        .unwrap_or_default();
+    let op = document::Op::Upsert {
+        name,
+        entry: &entry,
+        drop: &drop,
+    };
+    push_change(plan, target, &op, name, force);
 }
 
 /// Where the Go CLI wrote its Claude Code entry: `~/.claude/settings.json`, a file Claude
@@ -387,6 +506,20 @@ fn push_change(plan: &mut Plan, target: Target, op: &document::Op<'_>, name: &st
             return;
         }
     };
+    if let document::Op::Remove(pred) = op
+        && !force
+        && let Some((foreign, existing)) =
+            names_before.iter().find(|(n, v)| pred(n, v) && !is_ours(v))
+    {
+        plan.errors.push(EditorError::ForeignRemoval {
+            client: client.label(),
+            scope,
+            path,
+            name: foreign.clone(),
+            what: launcher::describe_entry(existing),
+        });
+        return;
+    }
     if !remove
         && !force
         && let Some((_, existing)) = names_before.iter().find(|(n, _)| n == name)
@@ -422,6 +555,21 @@ fn push_change(plan: &mut Plan, target: Target, op: &document::Op<'_>, name: &st
     if remove && names.is_empty() {
         return;
     }
+    let removed_tokens = if remove {
+        Vec::new()
+    } else {
+        let old = names_before.iter().find(|(n, _)| n == name);
+        let new = document::entries(format, &after, key)
+            .unwrap_or_default()
+            .into_iter()
+            .find(|(n, _)| n == name);
+        let left = new.map(|(_, v)| token_paths(&v)).unwrap_or_default();
+        old.map(|(_, v)| token_paths(v))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| !left.contains(p))
+            .collect()
+    };
     let action = match (changed, remove) {
         (false, _) => Action::Unchanged,
         (true, true) => Action::Removed,
@@ -435,6 +583,7 @@ fn push_change(plan: &mut Plan, target: Target, op: &document::Op<'_>, name: &st
         names,
         action,
         note: None,
+        removed_tokens,
         before,
         after,
         backup: None,
@@ -473,21 +622,19 @@ pub struct Removed {
 }
 
 /// Remove the entries of `context` (see [`Selection::Context`]) from every client's user
-/// config, and from the project configs of `project_dir` when given; other contexts'
-/// entries stay. Used by `paas disconnect --remove-setup`. Nothing is written when any file
-/// cannot be parsed.
-pub fn remove_all(
-    paths: &Paths,
-    project_dir: Option<&Path>,
-    context: &str,
-) -> Result<Removed, EditorError> {
-    let loc = Locations::new(paths, project_dir);
-    let scopes: &[Scope] = if project_dir.is_some() {
-        &[Scope::User, Scope::Project]
-    } else {
-        &[Scope::User]
-    };
-    let mut plan = plan_remove(&loc, &Client::ALL, scopes, Selection::Context(context));
+/// config; other contexts' entries stay. Used by `paas disconnect --remove-setup`, which
+/// forgets one user's credential: project files are shared with everyone who uses the
+/// project, so they are never touched here (see [`project_files_with`]). Nothing is written
+/// when any file cannot be parsed.
+pub fn remove_all(paths: &Paths, context: &str) -> Result<Removed, EditorError> {
+    let loc = Locations::new(paths, None);
+    let mut plan = plan_remove(
+        &loc,
+        &Client::ALL,
+        &[Scope::User],
+        Selection::Context(context),
+        false,
+    );
     if !plan.errors.is_empty() {
         return Err(EditorError::Several(plan.errors));
     }
@@ -500,6 +647,24 @@ pub fn remove_all(
             .collect(),
         warnings: plan.warnings,
     })
+}
+
+/// The project files of `project_dir` that hold entries of `context`: what
+/// `paas setup --remove --project` would take out. Nothing is written.
+pub fn project_files_with(paths: &Paths, project_dir: &Path, context: &str) -> Vec<PathBuf> {
+    let loc = Locations::new(paths, Some(project_dir));
+    let plan = plan_remove(
+        &loc,
+        &Client::ALL,
+        &[Scope::Project],
+        Selection::Context(context),
+        false,
+    );
+    plan.changes
+        .into_iter()
+        .filter(|c| c.action == Action::Removed)
+        .map(|c| c.path)
+        .collect()
 }
 
 /// One paas entry found in a client's config.
@@ -516,8 +681,23 @@ pub struct FoundEntry {
     /// The paas context a stdio entry serves (`default` without `--context`); `None` for an
     /// HTTP entry, whose server decides.
     pub context: Option<String>,
-    /// What is wrong with the entry, with what to do; `None` when it looks right.
+    /// What is wrong with the entry; `None` when it looks right.
     pub problem: Option<String>,
+    /// What to do about `problem` when re-running `paas setup` would not fix it (a project
+    /// entry whose `paas` is not on PATH); `None` when `paas setup` is the fix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+    /// The entry holds a token in plain text (`paas setup` takes it out).
+    pub holds_token: bool,
+}
+
+/// A server of another program under a name `paas setup` writes (`better-paas` or
+/// `better-paas-<context>`): setup refuses to replace it without `--force`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ForeignEntry {
+    pub name: String,
+    /// What it runs, e.g. "runs `npx better-paas-mcp`".
+    pub what: String,
 }
 
 /// The state of one client's config file for `paas doctor`.
@@ -533,6 +713,8 @@ pub struct EntryStatus {
     pub error: Option<String>,
     /// Our entries (see [`is_ours`]).
     pub entries: Vec<FoundEntry>,
+    /// Other programs' servers under one of our entry names.
+    pub foreign: Vec<ForeignEntry>,
 }
 
 impl EntryStatus {
@@ -592,6 +774,7 @@ pub fn inspect(paths: &Paths, project_dir: Option<&Path>) -> Vec<EntryStatus> {
                 path: path.clone(),
                 error: None,
                 entries: Vec::new(),
+                foreign: Vec::new(),
             };
             let text = match write::read(&write::real_target(&path)) {
                 Ok(Some(text)) => text,
@@ -607,10 +790,18 @@ pub fn inspect(paths: &Paths, project_dir: Option<&Path>) -> Vec<EntryStatus> {
             };
             match document::entries(client.format(), &text, client.servers_key()) {
                 Ok(entries) => {
-                    for (name, value) in entries.into_iter().filter(|(_, v)| is_ours(v)) {
-                        status
-                            .entries
-                            .push(found_entry(name, &value, &loc, &mut checked));
+                    for (name, value) in entries {
+                        if is_ours(&value) {
+                            let found = found_entry(name, &value, scope, &loc, &mut checked);
+                            status.entries.push(found);
+                        } else if name == DEFAULT_NAME
+                            || name.starts_with(&format!("{DEFAULT_NAME}-"))
+                        {
+                            status.foreign.push(ForeignEntry {
+                                what: launcher::describe_entry(&value),
+                                name,
+                            });
+                        }
                     }
                 }
                 Err(e) => status.error = Some(e),
@@ -624,6 +815,7 @@ pub fn inspect(paths: &Paths, project_dir: Option<&Path>) -> Vec<EntryStatus> {
 fn found_entry(
     name: String,
     value: &Value,
+    scope: Scope,
     loc: &Locations,
     checked: &mut Vec<(PathBuf, bool)>,
 ) -> FoundEntry {
@@ -650,13 +842,29 @@ fn found_entry(
         resolved: None,
         context: launcher::entry_context(value),
         problem: None,
+        fix: None,
+        holds_token: false,
     };
+    // A project entry runs the bare `paas` on purpose (the file is shared): when that is
+    // not paas here, the fix is to install paas on PATH; setup would write the same entry.
+    let project_fix = (scope == Scope::Project).then(|| {
+        "put paas on PATH: install a release binary into a directory on PATH, or run \
+         `cargo install --path .` in a paas-mcp checkout"
+            .to_owned()
+    });
     match (command, url) {
         (Some(command), _) => {
             entry.resolved = launcher::resolve_command(&command, loc.path_var.as_deref());
             entry.problem = match &entry.resolved {
+                None if project_fix.is_some() => {
+                    entry.fix.clone_from(&project_fix);
+                    Some(format!(
+                        "the command {command:?} is not on PATH (project entries run the bare \
+                         command, so that the shared file works on every machine)"
+                    ))
+                }
                 None => Some(format!(
-                    "the command {command:?} does not exist or is not on PATH; run `paas setup` again"
+                    "the command {command:?} does not exist or is not on PATH"
                 )),
                 Some(path) => {
                     let is_paas = match checked.iter().find(|(p, _)| p == path) {
@@ -667,24 +875,32 @@ fn found_entry(
                             ok
                         }
                     };
+                    if !is_paas {
+                        entry.fix.clone_from(&project_fix);
+                    }
                     (!is_paas).then(|| {
-                        format!(
-                            "{} does not answer like paas (`--version`); run `paas setup` again",
-                            path.display()
-                        )
+                        format!("{} does not answer like paas (`--version`)", path.display())
                     })
                 }
             };
-            if entry.problem.is_none() && entry.args.first().map(String::as_str) != Some("mcp") {
-                entry.problem =
-                    Some("the entry does not run `paas mcp`; run `paas setup` again".into());
+            if entry.problem.is_none() && !launcher::launches_paas_mcp(value) {
+                entry.problem = Some("the entry does not run `paas mcp`".into());
             }
         }
         (None, Some(_)) => {}
         (None, None) => {
-            entry.problem =
-                Some("the entry has neither a command nor a URL; run `paas setup` again".into());
+            entry.problem = Some("the entry has neither a command nor a URL".into());
         }
+    }
+    // Checked last: it outranks the others, as `paas setup` fixes them all at once.
+    let tokens = token_paths(value);
+    if !tokens.is_empty() {
+        entry.fix = None;
+        entry.holds_token = true;
+        entry.problem = Some(format!(
+            "it holds a token in plain text ({}): anyone who can read the file can use it",
+            tokens.join(", ")
+        ));
     }
     entry
 }

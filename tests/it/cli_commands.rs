@@ -739,3 +739,96 @@ async fn keychain_uses_the_secret_service_when_one_answers() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test]
+async fn json_names_the_scopes_the_probe_cannot_see_and_null_when_unknown() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let agent = sandbox
+        .create_agent("observer json", &["apps:read", "logs:read", "metrics:read"])
+        .await
+        .unwrap();
+    let run = home
+        .run(
+            &[
+                "connect",
+                &sandbox.url(),
+                "--token-stdin",
+                "--context",
+                "stg",
+            ],
+            &agent.token,
+        )
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    for command in ["status", "tools"] {
+        let run = home.run(&[command, "--json", "--context", "stg"], "").await;
+        assert_eq!(run.code, 0, "{run:?}");
+        let report = run.json();
+        assert_eq!(
+            report["scopes"],
+            serde_json::json!(["apps:read", "metrics:read"]),
+            "{command}: existing field unchanged"
+        );
+        assert_eq!(
+            report["unobservableScopes"],
+            serde_json::json!(["logs:read"]),
+            "{command}"
+        );
+        assert!(
+            report["scopesNote"]
+                .as_str()
+                .is_some_and(|n| n.contains("logs:read")),
+            "{command}: {report}"
+        );
+    }
+    // Suggested commands name the context.
+    let text = home.run(&["status", "--context", "stg"], "").await;
+    assert!(
+        text.stdout
+            .contains("hidden (paas tools --context stg for details)"),
+        "{}",
+        text.stdout
+    );
+    // Without apps:read nothing is hidden from the probe.
+    let metrics = Home::new();
+    connected(&metrics, &sandbox, "metrics json", &["metrics:read"]).await;
+    let report = metrics.run(&["status", "--json"], "").await.json();
+    assert_eq!(report["unobservableScopes"], serde_json::json!([]));
+    assert_eq!(report["scopesNote"], Value::Null);
+
+    // No probe succeeded: unknown (null) in both commands, not "no scopes".
+    sandbox.shutdown().await;
+    for command in ["status", "tools"] {
+        let run = home.run(&[command, "--json", "--context", "stg"], "").await;
+        let report = run.json();
+        assert_eq!(report["scopes"], Value::Null, "{command}: {report}");
+        assert_eq!(report["unobservableScopes"], Value::Null, "{command}");
+    }
+}
+
+#[tokio::test]
+async fn doctor_with_a_rejected_env_token_says_to_fix_the_variable() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let token = format!("bpagt_{}", "0".repeat(64));
+    let mut cmd = home.cmd(&["doctor", "--json"]);
+    cmd.env("PAAS_API_URL", sandbox.url())
+        .env("PAAS_TOKEN", &token);
+    let run = run_cmd(cmd, "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(!run.stdout.contains(&token) && !run.stderr.contains(&token));
+    let check = run.json()["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "token")
+        .unwrap()
+        .clone();
+    assert_eq!(check["status"], "fail", "{check}");
+    let fix = check["fix"].as_str().unwrap();
+    assert!(fix.contains("fix PAAS_TOKEN"), "{fix}");
+    assert!(fix.contains("unset PAAS_API_URL PAAS_TOKEN"), "{fix}");
+    assert!(!fix.contains("--context env"), "{fix}");
+    sandbox.shutdown().await;
+}

@@ -892,26 +892,29 @@ fn inspect_and_remove_all_see_what_setup_wrote() {
         "{claude_user:?}"
     );
 
-    let changes = editors::remove_all(&paths, Some(env.project.path()), "default")
+    let changes = editors::remove_all(&paths, "default")
         .expect("remove_all")
         .changes;
-    assert_eq!(changes.len(), 4, "{changes:?}");
+    assert_eq!(changes.len(), 3, "{changes:?}");
     assert_eq!(read(&env.h(".cursor/mcp.json")), CURSOR_JSON);
     assert_eq!(read(&env.h(".codex/config.toml")), CODEX_TOML);
-    assert!(
-        json(&env.p(".mcp.json"))["mcpServers"]
-            .as_object()
-            .expect("obj")
-            .is_empty()
+    // The shared project file is not touched; it is reported instead.
+    assert_eq!(
+        json(&env.p(".mcp.json"))["mcpServers"]["better-paas"]["command"],
+        "paas"
+    );
+    assert_eq!(
+        editors::project_files_with(&paths, env.project.path(), "default"),
+        vec![env.p(".mcp.json")]
     );
     assert!(
-        editors::inspect(&paths, Some(env.project.path()))
+        editors::inspect(&paths, None)
             .iter()
             .all(|s| s.entries.is_empty())
     );
     // Nothing left: a second call changes nothing.
     assert!(
-        editors::remove_all(&paths, Some(env.project.path()), "default")
+        editors::remove_all(&paths, "default")
             .expect("again")
             .changes
             .is_empty()
@@ -1419,4 +1422,275 @@ fn fake_paas_in(env: &Env) -> std::path::PathBuf {
         std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
     fake_dir
+}
+
+/// Write `text` to `path`, creating its directory.
+fn put(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+/// The doctor line about `needle`, and the fix line under it.
+fn doctor_check(doctor: &str, needle: &str) -> (String, String) {
+    let lines: Vec<&str> = doctor.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {needle:?}:\n{doctor}"));
+    let fix = lines
+        .get(at + 1)
+        .filter(|l| l.trim_start().starts_with("fix:"))
+        .map(|l| (*l).to_owned())
+        .unwrap_or_default();
+    (lines[at].to_owned(), fix)
+}
+
+#[test]
+fn doctor_names_a_foreign_entry_under_our_name_and_a_fix_that_works() {
+    let env = Env::new().with_paas_on_path();
+    env.write_paas_config("http://127.0.0.1:9");
+    let path = env.h(".cursor/mcp.json");
+    let original = r#"{"mcpServers":{"better-paas":{"command":"npx","args":["better-paas-mcp"]}}}"#;
+    put(&path, original);
+    let doctor = stdout(&env.paas(&["doctor"]));
+    assert!(!doctor.contains("no paas entry in"), "{doctor}");
+    let (line, fix) = doctor_check(&doctor, "`npx better-paas-mcp`");
+    assert!(
+        line.contains("Cursor") && line.contains("\"better-paas\""),
+        "{line}"
+    );
+    assert!(
+        fix.contains("paas setup --client cursor --name other-name") && fix.contains("--force"),
+        "{fix}"
+    );
+    // The suggested command works, and keeps theirs.
+    assert_ok(&env.paas(&["setup", "--client", "cursor", "--name", "other-name"]));
+    let servers = json(&path)["mcpServers"].clone();
+    assert_eq!(servers["better-paas"]["command"], "npx");
+    assert_eq!(servers["other-name"]["args"], serde_json::json!(["mcp"]));
+}
+
+#[test]
+fn remove_by_name_refuses_an_entry_that_does_not_run_paas_unless_forced() {
+    let env = Env::new();
+    let path = env.h(".codex/config.toml");
+    let original = "[mcp_servers.better-paas]\ncommand = \"npx\"\nargs = [\"better-paas-mcp\"]\n";
+    put(&path, original);
+    let out = env.paas(&[
+        "setup",
+        "--remove",
+        "--client",
+        "codex",
+        "--name",
+        "better-paas",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    for said in ["`npx better-paas-mcp`", "--force", "Nothing was written"] {
+        assert!(err.contains(said), "{said:?} not in {err}");
+    }
+    assert_eq!(read(&path), original);
+    let out = env.paas(&[
+        "setup",
+        "--remove",
+        "--client",
+        "codex",
+        "--name",
+        "better-paas",
+        "--force",
+    ]);
+    assert_ok(&out);
+    assert!(!read(&path).contains("npx"), "{}", read(&path));
+}
+
+#[test]
+fn a_project_entry_whose_paas_is_not_on_path_is_fixed_by_installing_paas() {
+    let env = Env::new();
+    assert_ok(&env.paas(&["setup", "--project", "--client", "cursor"]));
+    let doctor = stdout(&env.paas(&["doctor"]));
+    let project_file = env.p(".cursor/mcp.json").display().to_string();
+    let (line, fix) = doctor_check(&doctor, &project_file);
+    assert!(
+        line.starts_with("[FAIL]") && line.contains("not on PATH"),
+        "{line}"
+    );
+    assert!(!line.contains("paas setup"), "{line}");
+    assert!(
+        fix.contains("put paas on PATH") && fix.contains("cargo install"),
+        "{fix}"
+    );
+    assert!(!fix.contains("paas setup"), "{fix}");
+}
+
+#[test]
+fn a_token_in_an_editor_entry_is_flagged_and_setup_takes_it_out() {
+    let env = Env::new().with_paas_on_path();
+    env.write_paas_config("http://127.0.0.1:9");
+    let cursor = env.h(".cursor/mcp.json");
+    put(
+        &cursor,
+        &format!(
+            r#"{{"mcpServers":{{"better-paas":{{"command":"paas","args":["mcp"],"env":{{"PAAS_API_URL":"http://127.0.0.1:9","PAAS_TOKEN":"{TOKEN}","KEEP":"me"}}}}}}}}"#
+        ),
+    );
+    let codex = env.h(".codex/config.toml");
+    put(
+        &codex,
+        &format!(
+            "[mcp_servers.better-paas]\ncommand = \"paas\"\nargs = [\"mcp\"]\n\n[mcp_servers.better-paas.env]\nPAAS_TOKEN = \"{TOKEN}\"\n"
+        ),
+    );
+    let gemini = env.h(".gemini/settings.json");
+    put(
+        &gemini,
+        &format!(
+            r#"{{"mcpServers":{{"better-paas":{{"httpUrl":"http://127.0.0.1:8808/mcp","headers":{{"Authorization":"Bearer {TOKEN}"}}}}}}}}"#
+        ),
+    );
+
+    let out = env.paas(&["doctor"]);
+    let doctor = stdout(&out);
+    assert!(
+        !doctor.contains(TOKEN) && !stderr(&out).contains(TOKEN),
+        "{doctor}"
+    );
+    for (file, place) in [
+        (&cursor, "env.PAAS_TOKEN"),
+        (&codex, "env.PAAS_TOKEN"),
+        (&gemini, "headers.Authorization"),
+    ] {
+        let (line, fix) = doctor_check(&doctor, &file.display().to_string());
+        assert!(line.starts_with("[FAIL]"), "{line}");
+        assert!(
+            line.contains("token in plain text") && line.contains(place),
+            "{line}"
+        );
+        assert!(
+            fix.contains("paas setup --client") && fix.contains("rotate"),
+            "{fix}"
+        );
+    }
+
+    let dry = env.paas(&["setup", "--client", "cursor,codex,gemini", "--dry-run"]);
+    assert_ok(&dry);
+    assert!(!stdout(&dry).contains(TOKEN), "{}", stdout(&dry));
+    let out = env.paas(&["setup", "--client", "cursor,codex,gemini"]);
+    assert_ok(&out);
+    let text = stdout(&out);
+    assert!(!text.contains(TOKEN), "{text}");
+    assert!(!text.contains("already up to date"), "{text}");
+    assert_eq!(text.matches("removed a token").count(), 3, "{text}");
+    assert!(text.contains("rotate the token"), "{text}");
+    for file in [&cursor, &codex, &gemini] {
+        assert!(!read(file).contains("bpagt_"), "{}", read(file));
+        let backup = PathBuf::from(format!("{}.bak", file.display()));
+        assert!(backup.exists(), "{}", backup.display());
+    }
+    // Other env keys stay; the URL goes with its token.
+    let entry = json(&cursor)["mcpServers"]["better-paas"].clone();
+    assert_eq!(entry["env"], serde_json::json!({"KEEP": "me"}), "{entry}");
+    assert_eq!(entry["args"], serde_json::json!(["mcp"]));
+    assert!(
+        toml_json(&codex)["mcp_servers"]["better-paas"]
+            .get("env")
+            .is_none()
+    );
+    let doctor = stdout(&env.paas(&["doctor"]));
+    assert!(!doctor.contains("token in plain text"), "{doctor}");
+}
+
+#[test]
+fn disconnect_remove_setup_leaves_shared_project_files_alone_and_says_so() {
+    let env = Env::new().with_paas_on_path();
+    env.write_paas_config("http://127.0.0.1:9");
+    assert_ok(&env.paas(&["setup", "--project", "--client", "cursor,claude-code"]));
+    assert_ok(&env.paas(&["setup", "--client", "cursor"]));
+    let project = read(&env.p(".cursor/mcp.json"));
+    let shared = read(&env.p(".mcp.json"));
+    let out = env.paas(&["disconnect", "--remove-setup"]);
+    assert_ok(&out);
+    let text = stdout(&out);
+    assert_eq!(read(&env.p(".cursor/mcp.json")), project);
+    assert_eq!(read(&env.p(".mcp.json")), shared);
+    assert!(
+        json(&env.h(".cursor/mcp.json"))["mcpServers"]
+            .get("better-paas")
+            .is_none()
+    );
+    assert_eq!(text.matches("left alone").count(), 1, "{text}");
+    assert!(text.contains("paas setup --remove --project"), "{text}");
+
+    // Nothing of that context in the project files: no note.
+    let out = env.paas(&["disconnect", "--remove-setup", "--context", "other"]);
+    assert_ok(&out);
+    assert!(!stdout(&out).contains("left alone"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_dry_run_for_an_unconnected_context_does_not_say_it_wrote() {
+    let env = Env::new().with_paas_on_path();
+    let out = env.paas(&[
+        "setup",
+        "--client",
+        "cursor",
+        "--context",
+        "stg",
+        "--dry-run",
+    ]);
+    assert_ok(&out);
+    let err = stderr(&out);
+    assert!(err.contains("context \"stg\" is not connected"), "{err}");
+    assert!(!err.contains("was written"), "{err}");
+    assert!(err.contains("once the entry is written"), "{err}");
+    assert!(!env.h(".cursor/mcp.json").exists());
+}
+
+#[test]
+fn global_options_before_mcp_are_understood_by_doctor_and_disconnect() {
+    let env = Env::new().with_paas_on_path();
+    env.write_paas_config("http://127.0.0.1:9");
+    let path = env.h(".cursor/mcp.json");
+    put(
+        &path,
+        r#"{"mcpServers":{"a":{"command":"paas","args":["--context","nope3","mcp"]},"b":{"command":"paas","args":["--log-level=info","--context=nope3","mcp"]},"c":{"command":"paas","args":["--log-level","debug","mcp"]}}}"#,
+    );
+    let doctor = stdout(&env.paas(&["doctor"]));
+    for name in ["\"a\"", "\"b\""] {
+        let (line, fix) = doctor_check(&doctor, &format!("Cursor: {name}"));
+        assert!(line.contains("\"nope3\", which is not connected"), "{line}");
+        assert!(fix.contains("--context nope3"), "{fix}");
+    }
+    let (line, _) = doctor_check(&doctor, "Cursor: \"c\"");
+    assert!(line.starts_with("[ok"), "{line}");
+    assert_ok(&env.paas(&["disconnect", "--remove-setup", "--context", "nope3"]));
+    let servers = json(&path)["mcpServers"].clone();
+    assert!(
+        servers.get("a").is_none() && servers.get("b").is_none(),
+        "{servers}"
+    );
+    assert!(servers.get("c").is_some(), "{servers}");
+}
+
+#[test]
+fn doctor_for_another_context_puts_it_in_every_command_it_suggests() {
+    let env = Env::new().with_paas_on_path();
+    std::fs::create_dir_all(env.h(".cursor")).expect("mkdir");
+    let doctor = stdout(&env.paas(&["doctor", "--context", "stg"]));
+    let fixes: Vec<&str> = doctor
+        .lines()
+        .filter(|l| l.trim_start().starts_with("fix:") && l.contains("paas "))
+        .collect();
+    assert!(fixes.len() >= 2, "{doctor}");
+    for fix in &fixes {
+        assert!(fix.contains("--context stg"), "{fix}\n{doctor}");
+    }
+    assert!(
+        doctor.contains("paas setup --client cursor --context stg"),
+        "{doctor}"
+    );
+    let doctor = stdout(&env.paas(&["doctor", "--context", "stg"]));
+    assert!(
+        doctor.contains("paas connect <url> --context stg"),
+        "{doctor}"
+    );
 }

@@ -18,9 +18,14 @@ use crate::config::{self, ConfigError, KeychainStore, Paths, TokenStore};
 Examples:
   paas disconnect
   paas disconnect --context staging
-  paas disconnect --remove-setup     # also remove the paas entries from editor configs")]
+  paas disconnect --remove-setup     # also remove this context's entries from your editor configs
+
+--remove-setup edits only your user-level editor configs. Project files (./.mcp.json,
+./.cursor/mcp.json...) are shared with everyone who uses the project and are left alone;
+remove their entries explicitly with: paas setup --remove --project")]
 pub struct Args {
-    /// Also remove the paas MCP server entries that `paas setup` wrote into editor configs.
+    /// Also remove this context's paas MCP server entries from your user-level editor
+    /// configs (project files are shared, and left alone).
     #[arg(long)]
     pub remove_setup: bool,
 }
@@ -46,10 +51,10 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         );
     }
     if args.remove_setup {
-        // User-level configs, plus the project configs of the current directory. Only this
+        // User-level configs only: project files are shared with everyone who uses the
+        // project, and disconnecting one's own credential must not change them. Only this
         // context's entries: the other contexts are still connected.
-        let project = crate::cli::project_dir(&paths);
-        match crate::editors::remove_all(&paths, project.as_deref(), &context) {
+        match crate::editors::remove_all(&paths, &context) {
             Ok(removed) => {
                 if removed.changes.is_empty() {
                     println!(
@@ -75,6 +80,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
                 for warning in &removed.warnings {
                     eprintln!("warning: {warning}");
                 }
+                print_project_note(&paths, &context);
             }
             Err(e) => {
                 // The credential is already gone; the editors were left untouched.
@@ -88,6 +94,29 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Say once, when the current directory's project files hold entries of `context`, that
+/// they were left alone and how to remove them.
+fn print_project_note(paths: &Paths, context: &str) {
+    let Some(dir) = crate::cli::project_dir(paths) else {
+        return;
+    };
+    let files = crate::editors::project_files_with(paths, &dir, context);
+    if files.is_empty() {
+        return;
+    }
+    let list = files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    println!(
+        "\nProject files here also have entries for context {context:?} ({list}). They are \
+         shared with everyone who uses the project, so they were left alone; to remove them, \
+         run in this directory: paas setup --remove --project{}",
+        config::context_flag(context)
+    );
 }
 
 fn report_forgotten(paths: &Paths, context: &str, forgotten: &config::Forgotten) {

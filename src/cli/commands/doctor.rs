@@ -216,9 +216,10 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
         for name in ["reachable", "token", "scopes"] {
             checks.add(name, Status::Skip, "needs credentials", None);
         }
-        editors(paths, file.as_ref(), checks);
+        editors(paths, file.as_ref(), context, checks);
         return;
     };
+    let env = credentials.source == TokenSource::Env;
     // 3. Reachability.
     let options = ClientOptions {
         request_timeout: Duration::from_secs(10),
@@ -241,14 +242,23 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
                 "reachable",
                 Status::Fail,
                 e.to_string(),
-                Some(format!(
-                    "start the PaaS or check the URL; reconnect with: paas connect <url>{}",
-                    config::context_flag(context)
-                )),
+                Some(if env {
+                    format!(
+                        "start the PaaS or fix {url}; or unset {url} {token} to use a stored \
+                         context",
+                        url = config::ENV_URL,
+                        token = config::ENV_TOKEN
+                    )
+                } else {
+                    format!(
+                        "start the PaaS or check the URL; reconnect with: paas connect <url>{}",
+                        config::context_flag(context)
+                    )
+                }),
             );
             checks.add("token", Status::Skip, "PaaS not reachable", None);
             checks.add("scopes", Status::Skip, "PaaS not reachable", None);
-            editors(paths, file.as_ref(), checks);
+            editors(paths, file.as_ref(), context, checks);
             return;
         }
     }
@@ -266,10 +276,18 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
                     "scopes",
                     Status::Warn,
                     "this is the admin token: paas mcp refuses it unless --allow-admin-token",
-                    Some(format!(
-                        "connect a scoped agent instead: paas connect {}",
-                        credentials.url
-                    )),
+                    Some(if env {
+                        format!(
+                            "put a scoped agent's token in {} instead of the admin token",
+                            config::ENV_TOKEN
+                        )
+                    } else {
+                        format!(
+                            "connect a scoped agent instead: paas connect {}{}",
+                            credentials.url,
+                            config::context_flag(context)
+                        )
+                    }),
                 );
             } else if grant.scopes.is_empty() {
                 checks.add(
@@ -302,6 +320,27 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
             );
             checks.add("scopes", Status::Skip, "locked out", None);
         }
+        Err(ProbeError::Unauthorized) if env => {
+            // There is no "env" context to reconnect: the variable is what to fix.
+            checks.add(
+                "token",
+                Status::Fail,
+                format!(
+                    "rejected (401): the token in {} is wrong, was rotated, or its agent was \
+                     deleted",
+                    config::ENV_TOKEN
+                ),
+                Some(format!(
+                    "fix {token}, or unset {url} {token} to use a stored context (get a new \
+                     token with: paas connect {base}{flag})",
+                    token = config::ENV_TOKEN,
+                    url = config::ENV_URL,
+                    base = credentials.url,
+                    flag = config::context_flag(context)
+                )),
+            );
+            checks.add("scopes", Status::Skip, "token rejected", None);
+        }
         Err(ProbeError::Unauthorized) => {
             checks.add(
                 "token",
@@ -325,7 +364,7 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
             checks.add("scopes", Status::Skip, "token not checked", None);
         }
     }
-    editors(paths, file.as_ref(), checks);
+    editors(paths, file.as_ref(), context, checks);
 }
 
 /// Each editor's entry pointing at an existing binary and at a connected context (user
@@ -333,7 +372,10 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
 /// `~/.claude/settings.json`. Editors that are not installed and have no entry are not
 /// mentioned; an installed editor without an entry is a warning (`paas setup` fixes it).
 /// `file` is the loaded config (`None` when it cannot be read: contexts are not judged then).
-fn editors(paths: &Paths, file: Option<&ConfigFile>, checks: &mut Checks) {
+/// `context` is the one doctor checks: commands suggested for it carry its `--context`.
+fn editors(paths: &Paths, file: Option<&ConfigFile>, context: &str, checks: &mut Checks) {
+    use crate::editors::Scope;
+    let flag = config::context_flag(context);
     let project = crate::cli::project_dir(paths);
     let statuses = crate::editors::inspect(paths, project.as_deref());
     let mut any = false;
@@ -353,14 +395,40 @@ fn editors(paths: &Paths, file: Option<&ConfigFile>, checks: &mut Checks) {
             );
             continue;
         }
+        let ours = crate::editors::default_name(Some(context));
+        let project = if status.scope == Scope::Project {
+            " --project"
+        } else {
+            ""
+        };
+        if let Some(foreign) = status.foreign.iter().find(|f| f.name == ours)
+            && status.entries.is_empty()
+        {
+            // `paas setup` would refuse this name: say so, and give the commands that work.
+            any = true;
+            let setup = format!("paas setup --client {}{project}{flag}", status.client.id());
+            checks.add(
+                "editor",
+                Status::Warn,
+                format!(
+                    "{label}: {path} has a server named {:?} that {}, not paas; no paas entry",
+                    foreign.name, foreign.what
+                ),
+                Some(format!(
+                    "add ours under another name: {setup} --name other-name, or replace that \
+                     entry: {setup} --force"
+                )),
+            );
+            continue;
+        }
         if status.entries.is_empty() {
-            if status.installed && status.scope == crate::editors::Scope::User {
+            if status.installed && status.scope == Scope::User {
                 any = true;
                 checks.add(
                     "editor",
                     Status::Warn,
                     format!("{label}: no paas entry in {path}"),
-                    Some(format!("paas setup --client {}", status.client.id())),
+                    Some(format!("paas setup --client {}{flag}", status.client.id())),
                 );
             }
             continue;
@@ -385,11 +453,6 @@ fn editors(paths: &Paths, file: Option<&ConfigFile>, checks: &mut Checks) {
                     None,
                 ),
                 (None, Some(ctx)) => {
-                    let project = if status.scope == crate::editors::Scope::Project {
-                        " --project"
-                    } else {
-                        ""
-                    };
                     checks.add(
                         "editor",
                         Status::Fail,
@@ -407,12 +470,39 @@ fn editors(paths: &Paths, file: Option<&ConfigFile>, checks: &mut Checks) {
                         )),
                     );
                 }
-                (Some(problem), _) => checks.add(
-                    "editor",
-                    Status::Fail,
-                    format!("{label}: {:?} in {path}: {problem}", entry.name),
-                    Some(format!("paas setup --client {}", status.client.id())),
-                ),
+                (Some(problem), _) => {
+                    // Re-running setup for this entry: its client, scope, context and name.
+                    let ctx = entry.context.as_deref().unwrap_or(context);
+                    let name = if entry.name == crate::editors::default_name(Some(ctx)) {
+                        String::new()
+                    } else {
+                        format!(" --name {}", entry.name)
+                    };
+                    let http = match &entry.url {
+                        Some(url) => format!(" --http {url}"),
+                        None => String::new(),
+                    };
+                    let setup = format!(
+                        "paas setup --client {}{project}{}{name}{http}",
+                        status.client.id(),
+                        config::context_flag(ctx)
+                    );
+                    let rotate = if entry.holds_token {
+                        " (it rewrites the entry without the token); then rotate the token if \
+                         the file was ever shared"
+                    } else {
+                        ""
+                    };
+                    checks.add(
+                        "editor",
+                        Status::Fail,
+                        format!("{label}: {:?} in {path}: {problem}", entry.name),
+                        Some(match &entry.fix {
+                            Some(fix) => fix.clone(),
+                            None => format!("{setup}{rotate}"),
+                        }),
+                    );
+                }
             }
         }
     }
@@ -439,7 +529,7 @@ fn editors(paths: &Paths, file: Option<&ConfigFile>, checks: &mut Checks) {
             "editor",
             Status::Warn,
             "no editor has the paas MCP server",
-            Some("paas setup".to_owned()),
+            Some(format!("paas setup{flag}")),
         );
     }
 }

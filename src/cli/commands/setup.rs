@@ -55,9 +55,10 @@ pub struct Args {
     #[arg(long, value_name = "NAME", value_parser = parse_name)]
     pub name: Option<String>,
 
-    /// Replace an entry with our name even when it runs another program (without it, such
-    /// an entry is left alone and nothing is written).
-    #[arg(long, conflicts_with = "remove")]
+    /// Replace an entry with our name even when it runs another program; with --remove
+    /// --name, remove it even then (without it, such an entry is left alone and nothing is
+    /// written).
+    #[arg(long)]
     pub force: bool,
 }
 
@@ -136,7 +137,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             (None, Some(ctx)) => Selection::Context(ctx),
             (None, None) => Selection::AllOurs,
         };
-        editors::plan_remove(&loc, &clients, &[scope], selection)
+        editors::plan_remove(&loc, &clients, &[scope], selection, args.force)
     } else {
         let launch = match (&args.http, scope) {
             (Some(url), _) => Launch::Http { url: url.clone() },
@@ -152,7 +153,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             }
         };
         if args.http.is_none() {
-            warnings.extend(not_connected_warning(&paths, &context_name));
+            warnings.extend(not_connected_warning(&paths, &context_name, args.dry_run));
         }
         let request = SetupRequest {
             clients: clients.clone(),
@@ -207,12 +208,16 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
 
 /// The entry is written anyway (a user may set up before connecting: `paas mcp` offers
 /// `paas_status` until `paas connect` runs), but the user must know what to run.
-fn not_connected_warning(paths: &Paths, context: &str) -> Option<String> {
+fn not_connected_warning(paths: &Paths, context: &str, dry_run: bool) -> Option<String> {
     let connect = format!("paas connect <url>{}", config::context_flag(context));
     match ConfigFile::load(paths) {
         Ok(file) if file.get(context).is_some() => None,
         // PAAS_API_URL + PAAS_TOKEN serve the default context without a stored connection.
         Ok(_) if context == config::DEFAULT_CONTEXT && config::from_env().is_some() => None,
+        Ok(_) if dry_run => Some(format!(
+            "context {context:?} is not connected: once the entry is written, the server will \
+             offer only paas_status until you run `{connect}`"
+        )),
         Ok(_) => Some(format!(
             "context {context:?} is not connected: the entry was written, but until you run \
              `{connect}` the server offers only paas_status"
@@ -260,12 +265,20 @@ fn print_dry_run(plan: &Plan) {
                 quoted_names(change),
                 change.path.display()
             );
-            print_note(change);
-            print!("{}", change.diff());
+            if let Some(note) = change.note {
+                println!("    ({note})");
+            }
+            print_removed_tokens(change, true);
+            print!("{}", mask_diff(&change.diff()));
         }
     }
     print_skipped(plan);
     println!("Dry run: nothing was written.");
+}
+
+/// The diff with every token masked: a dry run must not print the token it would remove.
+fn mask_diff(diff: &str) -> String {
+    config::mask_tokens(diff)
 }
 
 const fn verb(action: Action) -> &'static str {
@@ -314,6 +327,27 @@ fn print_note(change: &Change) {
     if let Some(note) = change.note {
         println!("    ({note})");
     }
+    print_removed_tokens(change, false);
+}
+
+/// Say that our entry held a token (where, never the value) and that it is taken out.
+fn print_removed_tokens(change: &Change, dry_run: bool) {
+    if change.removed_tokens.is_empty() {
+        return;
+    }
+    let did = if dry_run { "would remove" } else { "removed" };
+    let backup = match &change.backup {
+        Some(b) => format!(
+            "; the backup {} still holds it: delete it once you no longer need it",
+            b.display()
+        ),
+        None => String::new(),
+    };
+    println!(
+        "    ({did} a token that sat in plain text in the entry ({}): `paas mcp` reads the \
+         token itself. If this file was ever shared, committed or synced, rotate the token{backup})",
+        change.removed_tokens.join(", ")
+    );
 }
 
 fn print_skipped(plan: &Plan) {

@@ -48,6 +48,15 @@ async fn ids(sb: &Sandbox) -> Ids {
     let addons = get("/api/addons").await;
     let cron = get("/api/cron").await;
     let backups = get("/api/backups").await;
+    // remove_domain checks locally that the app has the domain before asking the server;
+    // give web-app one, so every scope set reaches the server's guard.
+    admin
+        .send(ApiRequest::post(
+            "/api/apps/domains/add",
+            serde_json::json!({ "id": id_of(&apps, "web-app"), "domain": "gone.example.com" }),
+        ))
+        .await
+        .unwrap();
     Ids {
         web: id_of(&apps, "web-app"),
         worker: id_of(&apps, "worker"),
@@ -146,7 +155,7 @@ fn plan(ids: &Ids, dir: &str) -> Vec<(&'static str, Value)> {
         ),
         (
             "remove_domain",
-            json!({ "app": web, "domain": "a.example.com" }),
+            json!({ "app": web, "domain": "gone.example.com" }),
         ),
         ("create_dns_record", json!({ "domain": "a.example.com" })),
         ("regenerate_app_webhook", json!({ "app": web })),

@@ -104,12 +104,14 @@ struct Manifest {
     ui_url: String,
 }
 
-/// Whether `input` looks like a token rather than a URL: an agent token (`bpagt_…`), or a
-/// host made only of 32 or more hex digits (the admin token is 64, spec §1.1). Such a value
-/// must never be echoed back, not even inside a "could not reach" message.
+/// Whether `input` looks like a token rather than a URL. Such a value must never be echoed
+/// back, not even inside a "could not reach" message. The token shapes are
+/// [`config::looks_like_token`](crate::config::looks_like_token)'s; a URL adds two looser
+/// ones: `bpagt_` in any case, and a host made only of 32 or more hex digits (a cut admin
+/// token; the whole one is 64, spec §1.1).
 pub fn looks_like_token(input: &str) -> bool {
     let s = input.trim();
-    if s.to_ascii_lowercase().contains("bpagt_") {
+    if crate::config::looks_like_token(s) || s.to_ascii_lowercase().contains("bpagt_") {
         return true;
     }
     let bare = s.split_once("://").map_or(s, |(_, rest)| rest);

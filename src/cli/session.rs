@@ -36,7 +36,7 @@ pub async fn open(paths: &Paths, context: Option<&str>) -> Result<Session, Confi
 /// Where the grant last observed for `url` + `token` is cached: the same file `paas mcp`
 /// reads when the PaaS is down at start (`~/.paas/cache/`).
 pub fn grant_cache_path(paths: &Paths, url: &str, token: &Token) -> PathBuf {
-    cache::path_for(&paths.config_dir.join("cache"), url, token)
+    cache::path_for(&paths.cache_dir(), url, token)
 }
 
 /// The grant last observed for the context's token, without asking the PaaS: for advice

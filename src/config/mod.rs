@@ -49,6 +49,12 @@ impl Paths {
             .map(Self::from_home)
             .ok_or(ConfigError::NoHome)
     }
+
+    /// `~/.paas/cache`: scope-probe results, written by `paas mcp` and `paas connect`, read
+    /// by `paas mcp` (fallback) and `paas setup` (advice).
+    pub fn cache_dir(&self) -> PathBuf {
+        self.config_dir.join("cache")
+    }
 }
 
 /// Where the token of the resolved credentials was found.

@@ -162,7 +162,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         vault: Some(Arc::new(ConfigVault::new(paths.clone()))),
         filter,
         allow_admin_token: args.allow_admin_token,
-        cache_dir: paths.config_dir.join("cache"),
+        cache_dir: paths.cache_dir(),
         reprobe_every: Duration::from_secs(args.reprobe_secs.max(1)),
         token_origin: if args.sandbox {
             Some("the sandbox agent created at start (--sandbox)".to_owned())

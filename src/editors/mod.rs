@@ -250,7 +250,7 @@ pub fn plan_setup(loc: &Locations, req: &SetupRequest) -> Plan {
             scope: req.scope,
             path,
         };
-        push_upsert(&mut plan, target, &req.name, entry, req.force);
+        push_change(&mut plan, target, Edit::Upsert(entry), &req.name, req.force);
         if client == Client::ClaudeCode && req.scope == Scope::User {
             push_legacy_removal(&mut plan, loc, Selection::AllOurs);
         }
@@ -280,13 +280,7 @@ pub fn plan_remove(
                 scope,
                 path,
             };
-            push_change(
-                &mut plan,
-                target,
-                &document::Op::Remove(&pred),
-                DEFAULT_NAME,
-                force,
-            );
+            push_change(&mut plan, target, Edit::Remove(&pred), DEFAULT_NAME, force);
             if client == Client::ClaudeCode && scope == Scope::User {
                 push_legacy_removal(&mut plan, loc, selection);
             }
@@ -389,34 +383,6 @@ fn without_tokens(existing: &Value, entry: &mut Map<String, Value>) -> Vec<Strin
     drop
 }
 
-/// Plan writing `entry` as `name`, cleaning any token the existing entry holds.
-fn push_upsert(
-    plan: &mut Plan,
-    target: Target,
-    name: &str,
-    mut entry: Map<String, Value>,
-    force: bool,
-) {
-    let existing = write::read(&write::real_target(&target.path))
-        .ok()
-        .flatten()
-        .and_then(|text| {
-            document::entries(target.client.format(), &text, target.client.servers_key()).ok()
-        })
-        .and_then(|entries| entries.into_iter().find(|(n, _)| n == name))
-        .map(|(_, v)| v);
-    let drop = existing
-        .as_ref()
-        .map(|v| without_tokens(v, &mut entry))
-        .unwrap_or_default();
-    let op = document::Op::Upsert {
-        name,
-        entry: &entry,
-        drop: &drop,
-    };
-    push_change(plan, target, &op, name, force);
-}
-
 /// Where the Go CLI wrote its Claude Code entry: `~/.claude/settings.json`, a file Claude
 /// Code does not read MCP servers from (spec paas-cli.md §4).
 pub fn legacy_claude_settings(loc: &Locations) -> PathBuf {
@@ -447,13 +413,7 @@ fn push_legacy_removal(plan: &mut Plan, loc: &Locations, selection: Selection<'_
         scope: Scope::User,
         path: path.clone(),
     };
-    push_change(
-        &mut side,
-        target,
-        &document::Op::Remove(&pred),
-        DEFAULT_NAME,
-        false,
-    );
+    push_change(&mut side, target, Edit::Remove(&pred), DEFAULT_NAME, false);
     for error in side.errors {
         plan.warnings.push(format!(
             "{error}; it may hold the old Go paas CLI's \"better-paas\" entry (which Claude \
@@ -473,7 +433,16 @@ struct Target {
     path: PathBuf,
 }
 
-fn push_change(plan: &mut Plan, target: Target, op: &document::Op<'_>, name: &str, force: bool) {
+/// What [`push_change`] does to one file: write `name`'s entry (taking out of the existing
+/// entry any token it holds), or remove every entry the predicate selects.
+enum Edit<'a> {
+    Upsert(Map<String, Value>),
+    Remove(&'a dyn Fn(&str, &Value) -> bool),
+}
+
+/// Plan one file's edit. The file is read and parsed once here: the refusals (a foreign
+/// entry), the token cleaning and the change all work from that one reading.
+fn push_change(plan: &mut Plan, target: Target, edit: Edit<'_>, name: &str, force: bool) {
     let Target {
         client,
         scope,
@@ -493,7 +462,7 @@ fn push_change(plan: &mut Plan, target: Target, op: &document::Op<'_>, name: &st
             return;
         }
     };
-    let remove = matches!(op, document::Op::Remove(_));
+    let remove = matches!(edit, Edit::Remove(_));
     if remove && before.is_none() {
         return;
     }
@@ -506,7 +475,7 @@ fn push_change(plan: &mut Plan, target: Target, op: &document::Op<'_>, name: &st
             return;
         }
     };
-    if let document::Op::Remove(pred) = op
+    if let Edit::Remove(pred) = edit
         && !force
         && let Some((foreign, existing)) =
             names_before.iter().find(|(n, v)| pred(n, v) && !is_ours(v))
@@ -534,7 +503,24 @@ fn push_change(plan: &mut Plan, target: Target, op: &document::Op<'_>, name: &st
         });
         return;
     }
-    let after = match document::edit(format, text, key, op) {
+    let (entry, drop);
+    let op = match edit {
+        Edit::Remove(pred) => document::Op::Remove(pred),
+        Edit::Upsert(mut upsert) => {
+            drop = names_before
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, existing)| without_tokens(existing, &mut upsert))
+                .unwrap_or_default();
+            entry = upsert;
+            document::Op::Upsert {
+                name,
+                entry: &entry,
+                drop: &drop,
+            }
+        }
+    };
+    let after = match document::edit(format, text, key, &op) {
         Ok(a) => a,
         Err(reason) => {
             plan.errors.push(refused(reason));

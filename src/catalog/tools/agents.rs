@@ -173,10 +173,14 @@ async fn create_agent(ctx: &ToolContext, args: CreateAgentArgs) -> Result<ToolOu
     };
     let stored = store(ctx, &agent).await;
     let done = format!(
-        "Created agent {} ({}) with scopes {}.",
+        "Created agent {} ({}) with {}.",
         agent.name,
         agent.id,
-        agent.scopes.join(", ")
+        if agent.scopes.is_empty() {
+            "no scopes (it can only reach the routes open to any valid token)".to_owned()
+        } else {
+            format!("scopes {}", agent.scopes.join(", "))
+        }
     );
     Ok(token_output(agent, stored, &done, "The agent exists"))
 }
@@ -239,14 +243,10 @@ fn token_output(
                 format!("paas setup --context {ctx}"),
             ];
             let text = format!(
-                "{done} Its token was {} the paas context \"{ctx}\" ({}); it is never shown \
+                "{done} Its token was stored {} the paas context \"{ctx}\" ({}); it is never shown \
                  here. The user can: print it for a shell with `{}`; serve it over MCP with `{}`; \
                  add that MCP server to their editors with `{}` (--client NAME for one editor).",
-                if stored.updated {
-                    "stored in the existing"
-                } else {
-                    "stored as"
-                },
+                if stored.updated { "in" } else { "as" },
                 stored.store,
                 commands[0],
                 commands[1],

@@ -110,13 +110,20 @@ pub fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     init_tracing(&cli.log_level);
+    let is_mcp = matches!(&cli.command, Command::Mcp(_));
+    let mut context_problem = None;
     if let Some(name) = &cli.context
         && let Err(e) = config::validate_context_name(name)
     {
-        eprintln!("error: {e} (from {context_origin})");
-        return ExitCode::from(2);
+        let problem = format!("{e} (from {context_origin})");
+        if !is_mcp {
+            eprintln!("error: {problem}");
+            return ExitCode::from(2);
+        }
+        // `paas mcp` never exits before the handshake: an editor starts it with the
+        // context in its env block, and only `paas_status` can tell the user what is wrong.
+        context_problem = Some(problem);
     }
-    let is_mcp = matches!(&cli.command, Command::Mcp(_));
     if !is_mcp {
         // A person reads these: one plain line, not a timestamped log record. `paas mcp`
         // keeps the tracing default (its stderr goes to an editor's log file).
@@ -145,7 +152,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, context_problem)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -278,10 +285,12 @@ fn init_tracing(level: &str) {
         .try_init();
 }
 
-/// Dispatch one parsed command.
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// Dispatch one parsed command. `context_problem`: why `--context` / `PAAS_CONTEXT` is not
+/// a usable name (only `paas mcp` gets this far with one).
+pub async fn run(cli: Cli, context_problem: Option<String>) -> anyhow::Result<ExitCode> {
     let global = commands::Global {
         context: cli.context,
+        context_problem,
     };
     match cli.command {
         Command::Mcp(args) => commands::mcp::run(*args, &global).await,

@@ -63,25 +63,36 @@ pub async fn bind(addr: SocketAddr) -> Result<Bound, HttpError> {
     Ok(Bound { listener, addr })
 }
 
-/// Serve until `shutdown` is cancelled; then stop accepting and close every session.
+/// Serve until `stop_accepting` is cancelled, then take no new connections; requests under
+/// way finish, and every session (with its event stream) ends when `end_sessions` is
+/// cancelled.
 pub async fn serve(
     shared: Arc<Shared>,
     bound: Bound,
     options: HttpOptions,
-    shutdown: CancellationToken,
+    stop_accepting: CancellationToken,
+    end_sessions: CancellationToken,
 ) -> Result<(), HttpError> {
     let port = bound.addr.port();
-    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1", "[::1]"]
+    // The loopback names, and the address actually bound (e.g. 127.0.0.2), which is the URL
+    // printed at start.
+    let bound_ip = match bound.addr.ip() {
+        std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1", "[::1]", bound_ip.as_str()]
         .iter()
         .flat_map(|h| [h.to_string(), format!("{h}:{port}")])
         .collect();
+    hosts.sort();
+    hosts.dedup();
     hosts.extend(options.extra_hosts.iter().cloned());
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(hosts)
         .with_allowed_origins(options.allowed_origins.clone())
         .enforce_origin_validation()
         .with_max_request_body_bytes(MAX_BODY_BYTES)
-        .with_cancellation_token(shutdown.child_token());
+        .with_cancellation_token(end_sessions.child_token());
     let service = StreamableHttpService::new(
         move || Ok(PaasServer::new(shared.clone())),
         Arc::new(LocalSessionManager::default()),
@@ -90,9 +101,10 @@ pub async fn serve(
     let expected = Arc::new(digest(&options.bearer));
     let router = axum::Router::new()
         .nest_service("/mcp", service)
+        .layer(middleware::from_fn(protocol_answers))
         .layer(middleware::from_fn_with_state(expected, require_bearer));
     axum::serve(bound.listener, router)
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .with_graceful_shutdown(async move { stop_accepting.cancelled().await })
         .await
         .map_err(HttpError::Serve)
 }
@@ -131,6 +143,96 @@ async fn require_bearer(
             response
         }
     }
+}
+
+/// Where rmcp's answers are not what MCP clients expect, fix them up:
+/// - a body that is not a JSON-RPC message gets `400 Bad Request` with a JSON-RPC error
+///   (`-32700` for invalid JSON, `-32600` otherwise, with the request's id when it has one),
+///   as the Streamable HTTP transport asks, instead of rmcp's plain-text `415 Unsupported
+///   Media Type` (the media type was right; the body was not);
+/// - a session `DELETE` gets `204 No Content` instead of `202 Accepted`: the official Python
+///   SDK accepts only 200, 204 or 405 and warns on every close otherwise.
+///
+/// The body is buffered (bounded like rmcp's own limit) only to be read again if rmcp
+/// refuses it; the happy path parses it once, in rmcp.
+async fn protocol_answers(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    if method == axum::http::Method::DELETE {
+        let response = next.run(request).await;
+        if response.status() == StatusCode::ACCEPTED {
+            let (mut parts, _) = response.into_parts();
+            parts.status = StatusCode::NO_CONTENT;
+            return Response::from_parts(parts, axum::body::Body::empty());
+        }
+        return response;
+    }
+    if method != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("Payload Too Large: request body exceeds {MAX_BODY_BYTES} bytes"),
+            )
+                .into_response();
+        }
+    };
+    let response = next
+        .run(Request::from_parts(
+            parts,
+            axum::body::Body::from(bytes.clone()),
+        ))
+        .await;
+    if response.status() != StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        return response;
+    }
+    let Ok(text) = axum::body::to_bytes(response.into_body(), 64 * 1024).await else {
+        return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
+    };
+    let text = String::from_utf8_lossy(&text);
+    let Some(detail) = text.strip_prefix("fail to deserialize request body ") else {
+        // rmcp's "Content-Type must be application/json": a real media-type problem.
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, text.into_owned()).into_response();
+    };
+    let error = bad_body_error(&bytes, detail);
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/json")],
+        error.to_string(),
+    )
+        .into_response()
+}
+
+/// The JSON-RPC error answer for a POST body that is not a JSON-RPC message.
+fn bad_body_error(body: &[u8], detail: &str) -> serde_json::Value {
+    use serde_json::Value;
+    const SHAPE: &str = "POST one message: {\"jsonrpc\":\"2.0\",\"id\":<string or integer>,\
+                         \"method\":\"...\",\"params\":{...}}";
+    let (id, code, message) = match serde_json::from_slice::<Value>(body) {
+        Err(e) => (
+            Value::Null,
+            -32700,
+            format!("Parse error: {e}; the body must be one JSON-RPC message"),
+        ),
+        Ok(Value::Array(_)) => (
+            Value::Null,
+            -32600,
+            "Invalid Request: batches (JSON arrays) are not part of MCP since 2025-06-18; POST \
+             each message on its own"
+                .to_owned(),
+        ),
+        Ok(value) => {
+            let id = match value.get("id") {
+                Some(id @ (Value::String(_) | Value::Number(_))) => id.clone(),
+                _ => Value::Null,
+            };
+            (id, -32600, format!("Invalid Request: {detail}; {SHAPE}"))
+        }
+    };
+    serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}})
 }
 
 /// A fresh random bearer token for HTTP clients (32 bytes, hex).

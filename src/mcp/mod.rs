@@ -11,6 +11,7 @@
 pub mod cache;
 pub mod filter;
 pub mod http;
+pub mod in_flight;
 pub mod result;
 pub mod selection;
 pub mod server;
@@ -37,7 +38,8 @@ pub enum ServeError {
     Http(#[from] http::HttpError),
 }
 
-/// Serve one session over stdin/stdout until the client closes stdin or `shutdown` fires.
+/// Serve one session over stdin/stdout until the client closes stdin or `shutdown` fires
+/// (the caller fires it once calls in flight have answered, see [`Shared::in_flight`]).
 /// stdout carries only protocol messages; logs go to stderr through `tracing`.
 pub async fn serve_stdio(
     shared: Arc<Shared>,
@@ -47,10 +49,23 @@ pub async fn serve_stdio(
     // hand-off per message); anything else (a file, a terminal) falls back to blocking stdio.
     // Our transport on top answers bad lines instead of dropping them (see `stdio`).
     let (read, write) = rmcp::transport::stdio_pipes();
-    let running = PaasServer::new(shared)
-        .serve_with_ct(stdio::StdioTransport::new(read, write), shutdown)
-        .await
-        .map_err(|e| ServeError::Stdio(e.to_string()))?;
+    let handshake = PaasServer::new(shared)
+        .serve_with_ct(stdio::StdioTransport::new(read, write), shutdown.clone());
+    let running = tokio::select! {
+        started = handshake => match started {
+            Ok(running) => running,
+            // The client closed stdin before `initialize` (a probe that only checks the
+            // command starts): the session is over, nothing failed.
+            Err(rmcp::service::ServerInitializeError::ConnectionClosed(during)) => {
+                tracing::info!(%during, "stdin closed before the handshake");
+                return Ok(());
+            }
+            Err(_) if shutdown.is_cancelled() => return Ok(()),
+            Err(e) => return Err(ServeError::Stdio(e.to_string())),
+        },
+        // Asked to stop (a signal) while waiting for `initialize`: not a failure either.
+        () = shutdown.cancelled() => return Ok(()),
+    };
     let reason = running.waiting().await;
     tracing::debug!(?reason, "stdio session ended");
     Ok(())

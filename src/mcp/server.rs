@@ -102,6 +102,7 @@ impl ServerHandler for PaasServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let _in_flight = self.shared.in_flight().enter();
         self.shared.ready().await;
         let name = request.name.as_ref();
         let selection = self.shared.selection();

@@ -23,6 +23,7 @@ use crate::config::{self, Credentials};
 
 use super::cache;
 use super::filter::Filter;
+use super::in_flight::InFlight;
 use super::selection::Selection;
 use super::tools;
 
@@ -132,6 +133,8 @@ pub struct Shared {
     ready: tokio::sync::watch::Sender<bool>,
     /// The PaaS answered 401 to this token: stop sending it.
     rejected: AtomicBool,
+    /// Tool calls being answered (a shutdown waits for them).
+    in_flight: InFlight,
 }
 
 /// The outcome of one scope check, before it is applied.
@@ -139,7 +142,22 @@ pub struct Shared {
 enum Observation {
     Granted(Grant),
     Rejected,
+    /// The PaaS answered 429: this IP is over its request limit or locked out (the limit
+    /// and the lockout are shared with every client on the machine).
+    RateLimited {
+        retry_after: Duration,
+    },
     Unavailable(String),
+}
+
+impl Observation {
+    /// When to check again sooner than the regular re-probe.
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Observation::RateLimited { retry_after } => Some(*retry_after),
+            _ => None,
+        }
+    }
 }
 
 impl Shared {
@@ -195,6 +213,7 @@ impl Shared {
             reprobe: Notify::new(),
             ready: tokio::sync::watch::Sender::new(false),
             rejected: AtomicBool::new(false),
+            in_flight: InFlight::default(),
             settings,
         };
         shared.apply_selection(None, false, false, fatal);
@@ -224,6 +243,11 @@ impl Shared {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }
+    }
+
+    /// Tool calls being answered, for a shutdown to wait on.
+    pub fn in_flight(&self) -> &InFlight {
+        &self.in_flight
     }
 
     pub fn selection(&self) -> Arc<Selection> {
@@ -291,23 +315,46 @@ impl Shared {
     /// The first probe, bounded by [`STARTUP_PROBE_BUDGET`]. It runs while the handshake
     /// is answered; `tools/list` and `tools/call` wait for it ([`Shared::ready`]) so the
     /// first list is already the token's.
-    pub async fn startup_probe(&self) {
+    ///
+    /// Returns how soon to check again when the PaaS asked to wait (429), for
+    /// [`Shared::probe_loop`].
+    pub async fn startup_probe(&self) -> Option<Duration> {
         if self.is_fatal() {
             self.ready.send_replace(true);
-            return;
+            return None;
         }
-        let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, self.observe()).await {
+        let started = tokio::time::Instant::now();
+        let check = async {
+            let first = self.observe().await;
+            // Editors start their MCP servers together, and the PaaS limits requests per
+            // IP: a short Retry-After that fits the budget is waited out once, so the first
+            // list is the token's rather than `paas_status` alone until the next re-probe.
+            match first.retry_after() {
+                Some(wait) if started.elapsed() + wait < STARTUP_PROBE_BUDGET => {
+                    tracing::info!(
+                        seconds = wait.as_secs(),
+                        "the PaaS is rate-limiting the scope check; retrying once"
+                    );
+                    tokio::time::sleep(wait).await;
+                    self.observe().await
+                }
+                _ => first,
+            }
+        };
+        let observation = match tokio::time::timeout(STARTUP_PROBE_BUDGET, check).await {
             Ok(observation) => observation,
             Err(_) => Observation::Unavailable(format!(
                 "the scope check did not finish within {} s",
                 STARTUP_PROBE_BUDGET.as_secs()
             )),
         };
+        let retry_after = observation.retry_after();
         // No `tools/list_changed` for this one: nobody has a list yet (tools/list waits for
         // `ready`), so the first list a client gets is already this one.
         let observed = self.apply(observation, false).await;
         self.ready.send_replace(true);
         remember(observed);
+        retry_after
     }
 
     /// [`ready`](Self::ready) for `tools/list`, whose answer needs the MCP definitions of the
@@ -368,17 +415,20 @@ impl Shared {
     /// Re-probe every `reprobe_every`, and at once when asked. Before each probe the
     /// credential source is read again and a changed token is switched to. While the token
     /// is rejected, only that local read runs (every [`REJECTED_RELOAD_EVERY`] at most).
-    /// Runs until the task is dropped.
-    pub async fn probe_loop(self: Arc<Self>) {
+    /// After a 429 the next check comes once the PaaS's Retry-After has passed (`retry_after`
+    /// starts it, from [`Shared::startup_probe`]), not a whole period later. Runs until the
+    /// task is dropped.
+    pub async fn probe_loop(self: Arc<Self>, mut retry_after: Option<Duration>) {
         if self.is_fatal() && self.settings.source.is_none() {
             return;
         }
         loop {
-            let wait = if self.is_rejected() || self.is_fatal() {
+            let regular = if self.is_rejected() || self.is_fatal() {
                 self.settings.reload_every()
             } else {
                 self.settings.reprobe_every
             };
+            let wait = retry_after.take().map_or(regular, |soon| soon.min(regular));
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = self.reprobe.notified() => {}
@@ -394,6 +444,7 @@ impl Shared {
                 continue;
             }
             let observation = self.observe().await;
+            retry_after = observation.retry_after();
             remember(self.apply(observation, true).await);
         }
     }
@@ -482,6 +533,9 @@ impl Shared {
         match probe::probe(&client).await {
             Ok(grant) => Observation::Granted(grant),
             Err(ProbeError::Unauthorized) => Observation::Rejected,
+            Err(ProbeError::RateLimited { retry_after_secs }) => Observation::RateLimited {
+                retry_after: Duration::from_secs(retry_after_secs.max(1)),
+            },
             Err(e) => Observation::Unavailable(e.to_string()),
         }
     }
@@ -515,6 +569,27 @@ impl Shared {
                         self.renew_advice(&creds)
                     )),
                 )
+            }
+            Observation::RateLimited { retry_after } => {
+                let detail = format!(
+                    "the PaaS at {} is rate-limiting this machine's address (429 Too Many \
+                     Requests); its limit of 20 requests/s and its lockout after failed logins \
+                     are shared by every client on this machine. Checking again in {} s",
+                    creds.url,
+                    retry_after.as_secs()
+                );
+                match cache::load(&cache_path, &creds.url) {
+                    Some(cached) => (
+                        Some(cached.grant),
+                        false,
+                        Some(format!(
+                            "{detail}; meanwhile serving the tools of the last successful \
+                             check ({})",
+                            cached.probed_at
+                        )),
+                    ),
+                    None => (None, false, Some(detail)),
+                }
             }
             Observation::Unavailable(detail) => match cache::load(&cache_path, &creds.url) {
                 Some(cached) => (

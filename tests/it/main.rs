@@ -13,6 +13,7 @@ mod get_app_by_id;
 mod mcp;
 mod mcp_agent_tokens;
 mod mcp_http;
+mod mcp_lifecycle;
 mod mcp_python;
 mod mcp_token_reload;
 mod readme;

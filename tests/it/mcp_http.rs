@@ -287,3 +287,193 @@ async fn http_generates_a_bearer_and_prints_it_once_on_stderr() {
     assert!(tool_names(&client).await.contains("list_apps"));
     client.cancel().await.ok();
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_lets_a_call_in_flight_answer_before_stopping_on_sigterm() {
+    let world = World::start().await;
+    let (_, token) = world
+        .agent("it-http-term", Profile::Observer.scopes())
+        .await;
+    let mut server = start_http(&world, &token, &[]).await;
+    let client = connect_http(&server.url, ProtocolVersion::V_2025_11_25).await;
+    assert!(tool_names(&client).await.contains("list_apps"));
+    world.sandbox.faults().inject(
+        paas_sandbox::Fault::new(
+            paas_sandbox::FaultKind::Latency(Duration::from_millis(1500)),
+            1,
+        )
+        .on("/api/apps"),
+    );
+    let call = tokio::spawn(async move {
+        let result = call(&client, "list_apps", json!({})).await;
+        (client, result)
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let pid = server.child.id().unwrap().to_string();
+    let sent = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let (client, result) = tokio::time::timeout(Duration::from_secs(20), call)
+        .await
+        .expect("the call in flight is answered")
+        .unwrap();
+    assert!(!is_error(&result), "{}", text(&result));
+    assert!(text(&result).contains("web-app"), "{}", text(&result));
+    let status = tokio::time::timeout(Duration::from_secs(20), server.child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    drop(client);
+}
+
+/// A raw POST to the MCP endpoint with the bearer; returns status, content type and body.
+async fn raw_post(url: &str, body: &str) -> (u16, String, String) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(HTTP_TOKEN)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json, text/event-stream")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (status, kind, response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_answers_a_body_that_is_no_message_with_400_and_a_json_rpc_error() {
+    let world = World::start().await;
+    let (_, token) = world.agent("it-http-bad", Profile::Observer.scopes()).await;
+    let server = start_http(&world, &token, &[]).await;
+    let cases = [
+        ("hello", -32700, "Parse error"),
+        (
+            r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#,
+            -32600,
+            "batches",
+        ),
+        (
+            r#"{"jsonrpc":"2.0","id":7,"what":"ping"}"#,
+            -32600,
+            "Invalid Request",
+        ),
+    ];
+    for (body, code, needle) in cases {
+        let (status, kind, text) = raw_post(&server.url, body).await;
+        assert_eq!(status, 400, "{body}: {text}");
+        assert!(kind.starts_with("application/json"), "{body}: {kind}");
+        let answer: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(answer["jsonrpc"], "2.0", "{text}");
+        assert_eq!(answer["error"]["code"], code, "{body}: {text}");
+        let message = answer["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+    // The id of a request that can be read is given back.
+    let (_, _, text) = raw_post(&server.url, cases[2].0).await;
+    assert!(text.contains(r#""id":7"#), "{text}");
+    // A real media-type problem is still 415.
+    let response = reqwest::Client::new()
+        .post(&server.url)
+        .bearer_auth(HTTP_TOKEN)
+        .header("Content-Type", "text/plain")
+        .header("Accept", "application/json, text/event-stream")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 415);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_session_delete_answers_204_and_ends_the_session() {
+    let world = World::start().await;
+    let (_, token) = world.agent("it-http-del", Profile::Observer.scopes()).await;
+    let server = start_http(&world, &token, &[]).await;
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "it", "version": "1"}}});
+    let http = reqwest::Client::new();
+    let response = http
+        .post(&server.url)
+        .bearer_auth(HTTP_TOKEN)
+        .header("Accept", "application/json, text/event-stream")
+        .json(&init)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let session = response
+        .headers()
+        .get("mcp-session-id")
+        .expect("a session id")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let delete = |session: String| {
+        http.delete(&server.url)
+            .bearer_auth(HTTP_TOKEN)
+            .header("Mcp-Session-Id", session)
+            .header("MCP-Protocol-Version", "2025-11-25")
+            .send()
+    };
+    // 204: what the official Python SDK expects (it warns on 202).
+    assert_eq!(
+        delete(session.clone()).await.unwrap().status().as_u16(),
+        204
+    );
+    let after = http
+        .post(&server.url)
+        .bearer_auth(HTTP_TOKEN)
+        .header("Accept", "application/json, text/event-stream")
+        .header("Mcp-Session-Id", session)
+        .header("MCP-Protocol-Version", "2025-11-25")
+        .json(&json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status().as_u16(), 404, "the session is gone");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_accepts_the_host_of_the_loopback_address_it_bound() {
+    let world = World::start().await;
+    let (_, token) = world
+        .agent("it-http-127-2", Profile::Observer.scopes())
+        .await;
+    // All of 127.0.0.0/8 is loopback on Linux; the URL printed names 127.0.0.2.
+    let mut cmd = world.command(Some(&token), &["--http", "127.0.0.2:0"]);
+    cmd.env("PAAS_MCP_HTTP_TOKEN", HTTP_TOKEN)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let url = loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("listening within 30 s")
+            .unwrap()
+            .expect("listening before exit");
+        if let Some(rest) = line.split("Streamable HTTP on ").nth(1) {
+            break rest.trim().to_owned();
+        }
+    };
+    assert!(url.starts_with("http://127.0.0.2:"), "{url}");
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let client = connect_http(&url, ProtocolVersion::V_2025_11_25).await;
+    assert!(tool_names(&client).await.contains("list_apps"));
+    client.cancel().await.ok();
+    drop(child);
+}

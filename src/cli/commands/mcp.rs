@@ -144,14 +144,24 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         let (sb, creds) = start_sandbox(&args).await?;
         sandbox = Some(sb);
         Ok(creds)
+    } else if let Some(problem) = &global.context_problem {
+        Err(format!("{problem}. {RESTART_AFTER_FIX}"))
     } else {
-        resolve_credentials(&paths, global, args.token_file.as_deref())
+        resolve_credentials(&paths, global, args.token_file.as_deref()).map_err(|e| {
+            if args.token_file.is_none() && environment_decides() {
+                format!("{e}. {RESTART_AFTER_FIX}")
+            } else {
+                e
+            }
+        })
     };
-    // Where to look for a new token while serving: not for the sandbox or an environment
-    // token (neither can change); with no usable credentials yet, wherever `paas connect`
-    // (or the token file) will put them.
+    // Where to look for a new token while serving: wherever `paas connect` (or the token
+    // file) puts it, also when there are no usable credentials yet. Not for the sandbox, nor
+    // when the server's own arguments or environment decide (neither can change while it
+    // runs: reading them again would only repeat the same answer).
     let source = match &credentials {
-        _ if args.sandbox => None,
+        _ if args.sandbox || global.context_problem.is_some() => None,
+        _ if args.token_file.is_none() && environment_decides() => None,
         Ok(creds) if creds.source == TokenSource::Env => None,
         _ => Some(credential_source(&paths, global, args.token_file.clone())),
     };
@@ -181,23 +191,44 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let prober = tokio::spawn({
         let shared = shared.clone();
         async move {
-            shared.startup_probe().await;
-            shared.probe_loop().await;
+            let retry_after = shared.startup_probe().await;
+            shared.probe_loop(retry_after).await;
         }
     });
 
-    let shutdown = CancellationToken::new();
-    let on_signal = shutdown.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::info!("interrupted; shutting down");
+    // On SIGINT or SIGTERM: stop taking connections (HTTP), let the calls in flight answer
+    // (bounded), then end the sessions.
+    let stop_accepting = CancellationToken::new();
+    let end_sessions = CancellationToken::new();
+    tokio::spawn({
+        let (stop_accepting, end_sessions) = (stop_accepting.clone(), end_sessions.clone());
+        let shared = shared.clone();
+        async move {
+            let signal = shutdown_signal().await;
+            tracing::info!("{signal}; shutting down");
+            stop_accepting.cancel();
+            let calls = shared.in_flight().count();
+            if calls > 0 {
+                tracing::info!(calls, "waiting for the calls in flight to answer");
+                if shared.in_flight().drained(SHUTDOWN_DRAIN).await {
+                    // A finished handler's result still passes rmcp's service loop and the
+                    // session's stream before it is written; ending the sessions at once
+                    // would drop it.
+                    tokio::time::sleep(SHUTDOWN_FLUSH).await;
+                } else {
+                    tracing::warn!(
+                        "calls still in flight after {} s; ending them unanswered",
+                        SHUTDOWN_DRAIN.as_secs()
+                    );
+                }
+            }
+            end_sessions.cancel();
         }
-        on_signal.cancel();
     });
 
     let outcome = match args.http {
-        None => mcp::serve_stdio(shared.clone(), shutdown).await,
-        Some(addr) => serve_http(shared.clone(), addr, &args, shutdown).await,
+        None => mcp::serve_stdio(shared.clone(), end_sessions).await,
+        Some(addr) => serve_http(shared.clone(), addr, &args, stop_accepting, end_sessions).await,
     };
     prober.abort();
     if let Some(sandbox) = sandbox {
@@ -207,11 +238,51 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How long a shutdown waits for tool calls in flight to answer before ending the sessions.
+const SHUTDOWN_DRAIN: Duration = Duration::from_secs(10);
+
+/// After the last call in flight answered, how long its answer gets to reach the client.
+const SHUTDOWN_FLUSH: Duration = Duration::from_millis(250);
+
+/// Resolves on the first SIGINT (Ctrl-C) or, on Unix, SIGTERM (what editors, `kill` and
+/// service managers send); names it for the log. Never resolves when no handler can be
+/// installed: an unwatchable signal must not look like a request to stop.
+async fn shutdown_signal() -> &'static str {
+    let interrupt = async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "interrupted",
+            Err(e) => {
+                tracing::debug!("cannot watch for Ctrl-C: {e}");
+                std::future::pending().await
+            }
+        }
+    };
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                name = interrupt => name,
+                _ = terminate.recv() => "terminated",
+            },
+            Err(e) => {
+                tracing::debug!("cannot watch for SIGTERM: {e}");
+                interrupt.await
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        interrupt.await
+    }
+}
+
 async fn serve_http(
     shared: Arc<Shared>,
     addr: SocketAddr,
     args: &Args,
-    shutdown: CancellationToken,
+    stop_accepting: CancellationToken,
+    end_sessions: CancellationToken,
 ) -> Result<(), mcp::ServeError> {
     let (bearer, generated) = match std::env::var("PAAS_MCP_HTTP_TOKEN") {
         Ok(token) if !token.trim().is_empty() => (token.trim().to_owned(), false),
@@ -232,7 +303,7 @@ async fn serve_http(
         extra_hosts: args.allowed_hosts.clone(),
         allowed_origins: args.allowed_origins.clone(),
     };
-    http::serve(shared, bound, options, shutdown).await?;
+    http::serve(shared, bound, options, stop_accepting, end_sessions).await?;
     Ok(())
 }
 
@@ -253,6 +324,7 @@ fn credential_source(
         reload: Arc::new(move || {
             let global = Global {
                 context: context.clone(),
+                context_problem: None,
             };
             resolve_credentials(&paths, &global, token_file.as_deref())
         }),
@@ -294,6 +366,17 @@ fn resolve_credentials(
         agent_name: None,
         agent_id: None,
     })
+}
+
+/// What to do once the server's configuration (its arguments or environment) is fixed.
+const RESTART_AFTER_FIX: &str = "A running server cannot see a change to its own arguments or \
+environment: fix them in the MCP server's entry (its args or env block), then restart the MCP \
+server (or the editor)";
+
+/// `PAAS_API_URL` or `PAAS_TOKEN` is set, so the environment, which cannot change while the
+/// server runs, decides the credentials (both set: they are used; one set: an error).
+fn environment_decides() -> bool {
+    config::from_env().is_some() || config::check_env_pair().is_err()
 }
 
 /// `--sandbox`: an in-memory PaaS with demo data and a fresh agent of the chosen scopes.

@@ -16,4 +16,7 @@ pub mod tools;
 pub struct Global {
     /// `--context` / `PAAS_CONTEXT`.
     pub context: Option<String>,
+    /// Why `context` is not a valid context name, with where it came from; only `paas mcp`
+    /// runs with one (it serves `paas_status` with this problem instead of exiting).
+    pub context_problem: Option<String>,
 }

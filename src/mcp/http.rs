@@ -170,15 +170,9 @@ async fn protocol_answers(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let bytes = match read_body(body).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("Payload Too Large: request body exceeds {MAX_BODY_BYTES} bytes"),
-            )
-                .into_response();
-        }
+        Err(response) => return response,
     };
     let response = next
         .run(Request::from_parts(
@@ -205,6 +199,44 @@ async fn protocol_answers(request: Request, next: Next) -> Response {
     )
         .into_response()
 }
+
+/// Read a POST body of at most [`MAX_BODY_BYTES`]. A larger one is still read to its end
+/// (up to [`DRAIN_BYTES`], then dropped) before the 413 goes out: answering while the client
+/// is still sending makes its kernel see a reset, and the client would get a broken
+/// connection instead of the answer.
+async fn read_body(body: axum::body::Body) -> Result<axum::body::Bytes, Response> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut kept = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return Err(
+                (StatusCode::BAD_REQUEST, "could not read the request body").into_response()
+            );
+        };
+        seen = seen.saturating_add(chunk.len());
+        if seen <= MAX_BODY_BYTES {
+            kept.extend_from_slice(&chunk);
+        } else {
+            kept = Vec::new();
+            if seen > DRAIN_BYTES {
+                break;
+            }
+        }
+    }
+    if seen > MAX_BODY_BYTES {
+        return Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Payload Too Large: request body exceeds {MAX_BODY_BYTES} bytes"),
+        )
+            .into_response());
+    }
+    Ok(kept.into())
+}
+
+/// How much of an oversized body is read (and dropped) before answering 413.
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
 
 /// The JSON-RPC error answer for a POST body that is not a JSON-RPC message.
 fn bad_body_error(body: &[u8], detail: &str) -> serde_json::Value {

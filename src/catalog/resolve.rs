@@ -46,10 +46,45 @@ impl Kind {
 /// A resolved object: its id, its name, and the list entry when one was read.
 #[derive(Clone, Debug)]
 pub struct Resolved {
+    pub kind: Kind,
     pub id: String,
     pub name: String,
     /// The object as listed (`Null` when the value was passed through as an id).
     pub listed: Value,
+}
+
+impl Resolved {
+    /// The name, when it was looked up; `None` when the value was passed through as an id
+    /// (the token cannot list names), so no answer states the id as the name.
+    pub fn known_name(&self) -> Option<&str> {
+        (!self.listed.is_null()).then_some(self.name.as_str())
+    }
+
+    /// Turn the PaaS's 404 for this object into a not-found error. When it was listed a
+    /// moment ago, say that it has just gone (deleted or renamed meanwhile), not that no such
+    /// name exists.
+    pub fn miss(&self, err: ToolError) -> ToolError {
+        match (&err, self.known_name()) {
+            (ToolError::Api(ApiError::Status { status: 404, .. }), Some(name)) => {
+                let kind = self.kind.noun();
+                ToolError::Reported(format!(
+                    "The {kind} {name} ({}) was listed a moment ago, but the PaaS now answers \
+                     404 {kind} not found: it was probably deleted or renamed just now. List the \
+                     {kind}s again to see what exists.",
+                    self.id
+                ))
+            }
+            _ => not_found_hint(self.kind, &self.id, err),
+        }
+    }
+
+    /// `name (id)` for sentences, or the id alone when the name is not known.
+    pub fn describe(&self) -> String {
+        match self.known_name() {
+            Some(name) => format!("{name} ({})", self.id),
+            None => self.id.clone(),
+        }
+    }
 }
 
 /// Resolve `query` (name or id) to one object of `kind`.
@@ -61,17 +96,34 @@ pub async fn resolve(ctx: &ToolContext, kind: Kind, query: &str) -> Result<Resol
             kind.noun()
         )));
     }
-    if kind != Kind::Server && can_list(ctx) == Some(false) {
-        return Ok(passthrough(query));
+    if can_list(ctx, kind) == Some(false) {
+        return Ok(passthrough(kind, query));
     }
     let items = match get(ctx, kind.list_path(), &[]).await {
         Ok(v) => array(v),
         // Unknown grant and the list is refused: fall back to treating it as an id.
-        Err(ToolError::Api(ApiError::MissingScope { .. })) => return Ok(passthrough(query)),
+        Err(ToolError::Api(ApiError::MissingScope { .. })) => return Ok(passthrough(kind, query)),
         Err(e) => return Err(e),
     };
     pick(kind, query, items)
 }
+
+/// The server id for a deploy or create body: `server` is a name or an id (`localhost` is
+/// the PaaS host and always exists). Without `servers:manage` nothing can be listed, and the
+/// value goes through as an id.
+pub async fn server_id(
+    ctx: &ToolContext,
+    server: &Option<String>,
+) -> Result<Option<String>, ToolError> {
+    match server.as_deref().map(str::trim) {
+        None => Ok(None),
+        Some(LOCAL_SERVER) => Ok(Some(LOCAL_SERVER.to_owned())),
+        Some(query) => Ok(Some(resolve(ctx, Kind::Server, query).await?.id)),
+    }
+}
+
+/// The row id of the PaaS host among the servers (spec §6.4).
+const LOCAL_SERVER: &str = "localhost";
 
 /// Match `query` against listed objects: exact id, then exact name, then case-insensitive
 /// name; a miss lists the closest names.
@@ -115,6 +167,7 @@ pub fn pick(kind: Kind, query: &str, items: Vec<Value>) -> Result<Resolved, Tool
         .collect();
     match found.and_then(|at| items.into_iter().nth(at)) {
         Some(item) => Ok(Resolved {
+            kind,
             id: str_field(&item, "id").to_owned(),
             name: str_field(&item, "name").to_owned(),
             listed: item,
@@ -149,17 +202,19 @@ pub fn closest(query: &str, candidates: &[String], max: usize) -> Vec<String> {
         .collect()
 }
 
-fn passthrough(query: &str) -> Resolved {
+fn passthrough(kind: Kind, query: &str) -> Resolved {
     Resolved {
+        kind,
         id: query.to_owned(),
         name: query.to_owned(),
         listed: Value::Null,
     }
 }
 
-/// Whether this token may list apps/projects/add-ons, from the last probe: `Some(true)`,
-/// `Some(false)`, or `None` when no probe result is known yet.
-fn can_list(ctx: &ToolContext) -> Option<bool> {
+/// Whether this token may list objects of `kind` (apps, projects and add-ons need
+/// `apps:read`, servers `servers:manage`), from the last probe: `Some(true)`, `Some(false)`,
+/// or `None` when no probe result is known yet.
+fn can_list(ctx: &ToolContext, kind: Kind) -> Option<bool> {
     let status = ctx.status.read().ok()?;
     if status.admin_token {
         return Some(true);
@@ -167,7 +222,11 @@ fn can_list(ctx: &ToolContext) -> Option<bool> {
     if !status.connected && status.observed_scopes.is_empty() {
         return None;
     }
-    Some(status.observed_scopes.contains(&Scope::AppsRead))
+    let needs = match kind {
+        Kind::Server => Scope::ServersManage,
+        Kind::App | Kind::Project | Kind::Addon => Scope::AppsRead,
+    };
+    Some(status.observed_scopes.contains(&needs))
 }
 
 /// Whether `query` has the shape of a Better-PaaS id: 10 lowercase letters or digits (spec

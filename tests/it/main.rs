@@ -16,6 +16,7 @@ mod mcp_http;
 mod mcp_lifecycle;
 mod mcp_python;
 mod mcp_token_reload;
+mod mcp_tool_answers;
 mod readme;
 mod sandbox_walkthrough;
 mod setup;

@@ -9,7 +9,7 @@ use super::{
     NoArgs, array, check_name, def, get, json_output, list_output, output, post, project, schema,
     str_field,
 };
-use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, resolve, server_id};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
 };
@@ -141,7 +141,7 @@ pub struct CreateAddonArgs {
     pub kind: AddonType,
     /// Add-on name: 2-40 lowercase letters, digits or hyphens.
     pub name: String,
-    /// Server id to run it on (default "localhost"; must match the apps it serves).
+    /// Server name or id to run it on (default "localhost"; must match the apps it serves).
     #[serde(default)]
     pub server: Option<String>,
 }
@@ -207,9 +207,9 @@ async fn list_addons(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolErr
 
 async fn get_addon(ctx: &ToolContext, args: AddonArgs) -> Result<ToolOutput, ToolError> {
     let addon = resolve(ctx, Kind::Addon, &args.addon).await?;
-    let mut detail = get(ctx, "/api/addons/get", &[("id", addon.id)])
+    let mut detail = get(ctx, "/api/addons/get", &[("id", addon.id.clone())])
         .await
-        .map_err(|e| not_found_hint(Kind::Addon, &args.addon, e))?;
+        .map_err(|e| addon.miss(e))?;
     if let Some(env) = detail.get("connEnv").cloned()
         && let Some(obj) = detail.as_object_mut()
     {
@@ -224,8 +224,8 @@ async fn get_addon(ctx: &ToolContext, args: AddonArgs) -> Result<ToolOutput, Too
 async fn create_addon(ctx: &ToolContext, args: CreateAddonArgs) -> Result<ToolOutput, ToolError> {
     check_name("add-on", &args.name)?;
     let mut body = json!({ "type": args.kind, "name": args.name });
-    if let (Some(s), Some(obj)) = (&args.server, body.as_object_mut()) {
-        obj.insert("serverId".to_owned(), s.clone().into());
+    if let (Some(s), Some(obj)) = (server_id(ctx, &args.server).await?, body.as_object_mut()) {
+        obj.insert("serverId".to_owned(), s.into());
     }
     let created = post(ctx, "/api/addons/create", body).await?;
     let text = format!(
@@ -247,12 +247,16 @@ async fn delete_addon(ctx: &ToolContext, args: DeleteAddonArgs) -> Result<ToolOu
         json!({ "id": addon.id, "deleteData": delete_data }),
     )
     .await
-    .map_err(|e| not_found_hint(Kind::Addon, &args.addon, e))?;
+    .map_err(|e| addon.miss(e))?;
+    let mut structured = json!({ "id": addon.id, "status": "deleted", "dataDeleted": delete_data });
+    if let (Some(name), Some(obj)) = (addon.known_name(), structured.as_object_mut()) {
+        obj.insert("name".to_owned(), serde_json::Value::from(name));
+    }
     Ok(output(
-        json!({ "id": addon.id, "name": addon.name, "status": "deleted", "dataDeleted": delete_data }),
+        structured,
         format!(
             "Deleted add-on {}{}",
-            addon.name,
+            addon.describe(),
             if delete_data {
                 " and its data"
             } else {

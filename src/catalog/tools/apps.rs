@@ -12,7 +12,7 @@ use super::{
     str_field,
 };
 use crate::api::ApiError;
-use crate::catalog::resolve::{Kind, looks_like_id, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, looks_like_id, resolve};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, mask,
 };
@@ -337,8 +337,8 @@ pub struct UpdateAppArgs {
 pub struct AppStatusOutput {
     /// App id.
     id: String,
-    /// App name.
-    name: String,
+    /// App name (left out when the token cannot list apps and the id was given).
+    name: Option<String>,
     /// Status after the call: running, stopped or deleted.
     status: String,
 }
@@ -445,7 +445,7 @@ async fn get_app(ctx: &ToolContext, args: AppArgs) -> Result<ToolOutput, ToolErr
             let app = resolve(ctx, Kind::App, &args.app).await?;
             get(ctx, "/api/apps/get", &[("id", app.id.clone())])
                 .await
-                .map_err(|e| not_found_hint(Kind::App, &args.app, e))?
+                .map_err(|e| app.miss(e))?
         }
     };
     let full = public_app(full);
@@ -467,11 +467,15 @@ async fn lifecycle(
     let app = resolve(ctx, Kind::App, query).await?;
     let answer = post(ctx, path, json!({ "id": app.id }))
         .await
-        .map_err(|e| not_found_hint(Kind::App, query, e))?;
+        .map_err(|e| app.miss(e))?;
     let status = str_field(&answer, "status").to_owned();
+    let mut structured = json!({ "id": app.id, "status": status });
+    if let (Some(name), Some(obj)) = (app.known_name(), structured.as_object_mut()) {
+        obj.insert("name".to_owned(), Value::from(name));
+    }
     Ok(output(
-        json!({ "id": app.id, "name": app.name, "status": status }),
-        format!("{verb} {} ({}): status {status}", app.name, app.id),
+        structured,
+        format!("{verb} {}: status {status}", app.describe()),
     ))
 }
 
@@ -487,7 +491,7 @@ async fn restart_app(ctx: &ToolContext, args: AppArgs) -> Result<ToolOutput, Too
     let app = resolve(ctx, Kind::App, &args.app).await?;
     post(ctx, "/api/apps/stop", json!({ "id": app.id }))
         .await
-        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+        .map_err(|e| app.miss(e))?;
     lifecycle(ctx, &app.id, "/api/apps/start", "Restarted").await
 }
 
@@ -504,7 +508,7 @@ async fn rename_app(ctx: &ToolContext, args: RenameAppArgs) -> Result<ToolOutput
         json!({ "id": app.id, "name": args.name }),
     )
     .await
-    .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    .map_err(|e| app.miss(e))?;
     let final_name = str_field(&renamed, "name").to_owned();
     let mut text = format!("Renamed {} to {final_name}", app.name);
     if final_name != args.name {
@@ -663,7 +667,7 @@ async fn update_app(ctx: &ToolContext, args: UpdateAppArgs) -> Result<ToolOutput
     let app = resolve(ctx, Kind::App, &args.app).await?;
     let current = get(ctx, "/api/apps/get", &[("id", app.id.clone())])
         .await
-        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+        .map_err(|e| app.miss(e))?;
     if let Some(key) = args
         .env
         .iter()
@@ -711,7 +715,7 @@ async fn get_app_webhook(ctx: &ToolContext, args: AppArgs) -> Result<ToolOutput,
     let app = resolve(ctx, Kind::App, &args.app).await?;
     let mut hook = get(ctx, "/api/apps/webhook", &[("id", app.id.clone())])
         .await
-        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+        .map_err(|e| app.miss(e))?;
     if let Some(obj) = hook.as_object_mut() {
         obj.insert("secret".to_owned(), Value::from(mask::MASK));
     }
@@ -722,12 +726,16 @@ async fn regenerate_app_webhook(ctx: &ToolContext, args: AppArgs) -> Result<Tool
     let app = resolve(ctx, Kind::App, &args.app).await?;
     post(ctx, "/api/apps/webhook/regenerate", json!({ "id": app.id }))
         .await
-        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+        .map_err(|e| app.miss(e))?;
+    let mut structured = json!({ "id": app.id, "secret": mask::MASK, "regenerated": true });
+    if let (Some(name), Some(obj)) = (app.known_name(), structured.as_object_mut()) {
+        obj.insert("name".to_owned(), Value::from(name));
+    }
     Ok(output(
-        json!({ "id": app.id, "name": app.name, "secret": mask::MASK, "regenerated": true }),
+        structured,
         format!(
             "New webhook secret generated for {} (not shown). Run create_github_webhook to update GitHub.",
-            app.name
+            app.describe()
         ),
     ))
 }
@@ -740,7 +748,7 @@ async fn create_github_webhook(ctx: &ToolContext, args: AppArgs) -> Result<ToolO
         json!({ "id": app.id }),
     )
     .await
-    .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    .map_err(|e| app.miss(e))?;
     Ok(json_output(answer))
 }
 
@@ -752,7 +760,7 @@ async fn scan_vulnerabilities(ctx: &ToolContext, args: AppArgs) -> Result<ToolOu
         &[("id", app.id.clone())],
     )
     .await
-    .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    .map_err(|e| app.miss(e))?;
     Ok(json_output(answer))
 }
 
@@ -764,7 +772,7 @@ async fn fix_vulnerabilities(ctx: &ToolContext, args: FixArgs) -> Result<ToolOut
     }
     let answer = post(ctx, "/api/apps/vulnerabilities/fix", body)
         .await
-        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+        .map_err(|e| app.miss(e))?;
     Ok(json_output(answer))
 }
 

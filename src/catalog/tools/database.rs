@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{def, output, post, schema};
-use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, resolve};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, fence,
 };
@@ -211,11 +211,9 @@ async fn explore(
 ) -> Result<Value, ToolError> {
     let resolved = resolve(ctx, Kind::Addon, addon).await?;
     if let Some(obj) = body.as_object_mut() {
-        obj.insert("id".to_owned(), Value::from(resolved.id));
+        obj.insert("id".to_owned(), Value::from(resolved.id.as_str()));
     }
-    post(ctx, path, body)
-        .await
-        .map_err(|e| not_found_hint(Kind::Addon, addon, e))
+    post(ctx, path, body).await.map_err(|e| resolved.miss(e))
 }
 
 /// A QueryResult bounded to [`MAX_ROWS`] and rendered fenced; a SQL error (HTTP 200 with

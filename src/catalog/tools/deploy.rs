@@ -18,7 +18,7 @@ use super::{
 };
 use crate::api::ApiError;
 use crate::api::upload::{Upload, UploadLimits};
-use crate::catalog::resolve::{Kind, Resolved, closest, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, Resolved, closest, resolve, server_id};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, fence,
 };
@@ -134,8 +134,7 @@ pub const TOOLS: &[ToolDef] = &[
         )
     },
     ToolDef {
-        description: "Roll an app back to an earlier deployment's image (default: the newest successful deployment before the active one). See list_deployments for ids.",
-        idempotent: true,
+        description: "Roll an app back to an earlier build's image (default: the newest successful build older than the one running now; calling it again goes further back). See list_deployments for ids.",
         ..def(
             "rollback_app",
             "Roll back app",
@@ -297,7 +296,7 @@ pub struct DeployArgs {
     /// Redeploy automatically on every push (needs a webhook, see create_github_webhook).
     #[serde(default)]
     pub auto_deploy: Option<bool>,
-    /// Server id to deploy to (default "localhost", the PaaS host; see list_servers).
+    /// Server name or id to deploy to (default "localhost", the PaaS host; see list_servers).
     #[serde(default)]
     pub server: Option<String>,
 }
@@ -358,7 +357,7 @@ pub struct DeployDirectoryArgs {
     /// HTTP health-check path (default: TCP check).
     #[serde(default)]
     pub health_path: Option<String>,
-    /// Server id to deploy to (default "localhost").
+    /// Server name or id to deploy to (default "localhost").
     #[serde(default)]
     pub server: Option<String>,
 }
@@ -396,7 +395,7 @@ pub struct DeployImageArgs {
     /// HTTP health-check path (default: TCP check).
     #[serde(default)]
     pub health_path: Option<String>,
-    /// Server id to deploy to (default "localhost").
+    /// Server name or id to deploy to (default "localhost").
     #[serde(default)]
     pub server: Option<String>,
 }
@@ -434,7 +433,7 @@ pub struct DeployDockerfileArgs {
     /// HTTP health-check path (default: TCP check).
     #[serde(default)]
     pub health_path: Option<String>,
-    /// Server id to deploy to (default "localhost").
+    /// Server name or id to deploy to (default "localhost").
     #[serde(default)]
     pub server: Option<String>,
 }
@@ -460,7 +459,7 @@ pub struct DeployTemplateArgs {
     /// CPU limit such as "0.5" (default unlimited).
     #[serde(default)]
     pub cpus: Option<String>,
-    /// Server id to deploy to (default "localhost").
+    /// Server name or id to deploy to (default "localhost").
     #[serde(default)]
     pub server: Option<String>,
 }
@@ -480,7 +479,7 @@ pub struct RedeployArgs {
 pub struct RollbackArgs {
     /// App name or id.
     pub app: String,
-    /// Deployment id to roll back to (default: the newest successful deployment before the active one).
+    /// Deployment id to roll back to (default: the newest successful build older than the one running now).
     #[serde(default)]
     pub deployment_id: Option<String>,
 }
@@ -712,7 +711,7 @@ async fn deploy(ctx: &ToolContext, args: DeployArgs) -> Result<ToolOutput, ToolE
         &args.cpus,
         &args.volumes,
         &args.health_path,
-        &args.server,
+        &server_id(ctx, &args.server).await?,
     );
     let project = match &args.project {
         Some(p) => Some(resolve(ctx, Kind::Project, p).await?),
@@ -753,7 +752,7 @@ async fn deploy_directory(
         &args.cpus,
         &args.volumes,
         &args.health_path,
-        &args.server,
+        &server_id(ctx, &args.server).await?,
     );
     let project = match &args.project {
         Some(p) => Some(resolve(ctx, Kind::Project, p).await?),
@@ -816,7 +815,7 @@ async fn deploy_image(ctx: &ToolContext, args: DeployImageArgs) -> Result<ToolOu
         &args.cpus,
         &args.volumes,
         &args.health_path,
-        &args.server,
+        &server_id(ctx, &args.server).await?,
     );
     let app = post(ctx, "/api/catalog/deploy-image", Value::Object(body)).await?;
     Ok(deployed(args.name.as_deref(), None, &app))
@@ -856,7 +855,7 @@ async fn deploy_dockerfile(
         &args.cpus,
         &args.volumes,
         &args.health_path,
-        &args.server,
+        &server_id(ctx, &args.server).await?,
     );
     let app = post(ctx, "/api/catalog/deploy-dockerfile", Value::Object(body)).await?;
     Ok(deployed(args.name.as_deref(), None, &app))
@@ -904,7 +903,7 @@ async fn deploy_template(
         &args.cpus,
         &None,
         &None,
-        &args.server,
+        &server_id(ctx, &args.server).await?,
     );
     let app = match post(ctx, "/api/catalog/deploy", Value::Object(body)).await {
         // An unknown template id: answer with the closest ids, as names are answered.
@@ -936,11 +935,14 @@ async fn redeploy(ctx: &ToolContext, args: RedeployArgs) -> Result<ToolOutput, T
     }
     let answer = post(ctx, "/api/apps/redeploy", body)
         .await
-        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+        .map_err(|e| app.miss(e))?;
+    // The answer is the app itself: its name is known even when the token cannot list.
+    let name = match str_field(&answer, "name") {
+        "" => app.describe(),
+        name => format!("{name} ({})", app.id),
+    };
     let text = format!(
-        "Redeploying {} ({}): status {}. Follow progress with get_app or build_logs.",
-        app.name,
-        app.id,
+        "Redeploying {name}: status {}. Follow progress with get_app or build_logs.",
         str_field(&answer, "status")
     );
     Ok(output(project(&answer, APP_SUMMARY), text))
@@ -969,7 +971,7 @@ async fn rollback_app(ctx: &ToolContext, args: RollbackArgs) -> Result<ToolOutpu
             query: deployment_id.clone(),
             suggestions: Vec::new(),
         },
-        e => not_found_hint(Kind::App, &args.app, e),
+        e => app.miss(e),
     })?;
     let text = format!(
         "Rolled {} back to deployment {deployment_id}: status {}",
@@ -983,7 +985,14 @@ async fn rollback_app(ctx: &ToolContext, args: RollbackArgs) -> Result<ToolOutpu
     Ok(output(structured, text))
 }
 
-/// The newest successful deployment of `app_id` with an image, other than the active one.
+/// The build to roll back to: the newest successful build of `app_id` older than the one
+/// running now, with a stored image that differs from it.
+///
+/// Builds are told apart by their image. A rollback adds a deployment record of its own
+/// (`trigger: rollback`) that reuses an older build's image, so those records are not
+/// builds: counting them would make a second rollback pick the build the first one just left
+/// (a roll forward). What runs now is the app's `activeImage` (else the active deployment's
+/// image, else the newest successful build's).
 async fn previous_deployment(
     ctx: &ToolContext,
     app_id: &str,
@@ -995,21 +1004,43 @@ async fn previous_deployment(
         ),
         other => other,
     })?);
-    let active = str_field(listed, "activeDeployId");
     let mine: Vec<&Value> = history
         .iter()
         .filter(|d| str_field(d, "appId") == app_id)
         .collect();
-    // If the active deployment is unknown, the newest successful one is what runs now.
-    let skip_newest = active.is_empty();
-    mine.iter()
-        .filter(|d| str_field(d, "status") == "success" && !str_field(d, "image").is_empty())
-        .filter(|d| active.is_empty() || str_field(d, "id") != active)
-        .nth(usize::from(skip_newest))
+    // Newest first, as the history lists them.
+    let builds: Vec<&Value> = mine
+        .iter()
+        .copied()
+        .filter(|d| {
+            str_field(d, "status") == "success"
+                && !str_field(d, "image").is_empty()
+                && str_field(d, "trigger") != "rollback"
+        })
+        .collect();
+    let active_id = str_field(listed, "activeDeployId");
+    let running = [
+        str_field(listed, "activeImage"),
+        mine.iter()
+            .find(|d| !active_id.is_empty() && str_field(d, "id") == active_id)
+            .map_or("", |d| str_field(d, "image")),
+        builds.first().map_or("", |d| str_field(d, "image")),
+    ]
+    .into_iter()
+    .find(|image| !image.is_empty())
+    .unwrap_or_default();
+    // Older than the build that made the running image (all of them if it is unknown).
+    let older = builds
+        .iter()
+        .position(|d| str_field(d, "image") == running)
+        .map_or(0, |at| at + 1);
+    builds[older.min(builds.len())..]
+        .iter()
+        .find(|d| str_field(d, "image") != running)
         .map(|d| str_field(d, "id").to_owned())
         .ok_or_else(|| {
             ToolError::Reported(
-                "There is no earlier successful deployment with a stored image to roll back to (see list_deployments); nothing was changed.".to_owned(),
+                "There is no successful build older than the one running now with a stored image to roll back to (see list_deployments); nothing was changed. To go back to a newer build, pass its deploymentId.".to_owned(),
             )
         })
 }
@@ -1025,7 +1056,7 @@ async fn redeploy_project(
     }
     let answer = post(ctx, "/api/projects/redeploy", body)
         .await
-        .map_err(|e| not_found_hint(Kind::Project, &args.project, e))?;
+        .map_err(|e| project.miss(e))?;
     let text = format!(
         "Redeploying project {}: primary service {} status {}",
         project.name,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{def, json_output, output, post, str_field};
-use crate::catalog::resolve::{Kind, Resolved, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, Resolved, resolve};
 use crate::catalog::tools::schema;
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
@@ -86,13 +86,32 @@ async fn change(
 ) -> Result<ToolOutput, ToolError> {
     let updated = post(ctx, path, json!({ "id": app.id, "domain": args.domain }))
         .await
-        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+        .map_err(|e| app.miss(e))?;
     let domains = updated.get("domains").cloned().unwrap_or(json!([]));
+    // Named as the server stores it (lower-cased, no trailing dot), so the model passes that
+    // form on to remove_domain or create_dns_record.
+    let domain = args
+        .domain
+        .trim()
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let now: Vec<&str> = domains
+        .as_array()
+        .map(|d| d.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let name = match str_field(&updated, "name") {
+        "" => app.describe(),
+        name => name.to_owned(),
+    };
     Ok(output(
         json!({ "id": app.id, "name": str_field(&updated, "name"), "domains": domains }),
         format!(
-            "{verb} {} for {}; domains now: {domains}",
-            args.domain, app.name
+            "{verb} {domain} for {name}; domains now: {}",
+            if now.is_empty() {
+                "none".to_owned()
+            } else {
+                now.join(", ")
+            }
         ),
     ))
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{array, def, get, output, schema, str_field};
-use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, resolve};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, fence,
 };
@@ -75,8 +75,8 @@ pub struct BuildLogsArgs {
 pub struct LogsOutput {
     /// App id.
     app_id: String,
-    /// App name.
-    app_name: String,
+    /// App name (left out when the token cannot list apps and the id was given).
+    app_name: Option<String>,
     /// Deployment id (build logs only).
     deployment_id: Option<String>,
     /// Deployment status: building, success or failed (build logs only).
@@ -94,13 +94,14 @@ pub struct LogsOutput {
 async fn read_logs(ctx: &ToolContext, args: ReadLogsArgs) -> Result<ToolOutput, ToolError> {
     let lines = fence::clamp_lines(args.lines);
     let app = resolve(ctx, Kind::App, &args.app).await?;
+    // One line more than asked for: only then is "older lines exist" known, not guessed.
     let answer = get(
         ctx,
         "/api/apps/runtime-logs",
-        &[("id", app.id.clone()), ("lines", lines.to_string())],
+        &[("id", app.id.clone()), ("lines", (lines + 1).to_string())],
     )
     .await
-    .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    .map_err(|e| app.miss(e))?;
     let all = array(answer.get("logs").cloned().unwrap_or(Value::Null));
     // Never trust the server to honour `lines`: keep only the tail.
     let skip = all.len().saturating_sub(lines as usize);
@@ -113,19 +114,24 @@ async fn read_logs(ctx: &ToolContext, args: ReadLogsArgs) -> Result<ToolOutput, 
     let what = if logs.is_empty() {
         format!(
             "No runtime log lines for {} (the app may not be running yet)",
-            app.name
+            app.describe()
         )
     } else {
-        format!("Last {} runtime log lines of {}", logs.len(), app.name)
+        format!(
+            "Last {} runtime log lines of {}",
+            logs.len(),
+            app.describe()
+        )
     };
     let text = fence::fence(&what, &marker, &logs);
-    Ok(output(
-        json!({
-            "appId": app.id, "appName": app.name, "logs": logs, "lines": logs.len(),
-            "truncated": skip > 0 || logs.len() as u32 == lines, "marker": marker,
-        }),
-        text,
-    ))
+    let mut structured = json!({
+        "appId": app.id, "logs": logs, "lines": logs.len(), "truncated": skip > 0,
+        "marker": marker,
+    });
+    if let (Some(name), Some(obj)) = (app.known_name(), structured.as_object_mut()) {
+        obj.insert("appName".to_owned(), Value::from(name));
+    }
+    Ok(output(structured, text))
 }
 
 async fn build_logs(ctx: &ToolContext, args: BuildLogsArgs) -> Result<ToolOutput, ToolError> {

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{NoArgs, array, def, get, json_output, list_output, schema};
-use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, resolve};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
 };
@@ -107,9 +107,13 @@ async fn server_info(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolErr
 async fn app_analytics(ctx: &ToolContext, args: AnalyticsArgs) -> Result<ToolOutput, ToolError> {
     let days = days(args.days)?;
     let app = resolve(ctx, Kind::App, &args.app).await?;
-    let answer = get(ctx, "/api/analytics", &[("id", app.id), ("days", days)])
-        .await
-        .map_err(|e| not_found_hint(Kind::App, &args.app, e))?;
+    let answer = get(
+        ctx,
+        "/api/analytics",
+        &[("id", app.id.clone()), ("days", days)],
+    )
+    .await
+    .map_err(|e| app.miss(e))?;
     Ok(json_output(answer))
 }
 

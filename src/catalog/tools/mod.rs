@@ -141,13 +141,37 @@ pub fn schema<T: schemars::JsonSchema>() -> Map<String, Value> {
 }
 
 /// Remove `null` alternatives that schemars emits for `Option<T>`, recursively.
+///
+/// Where the `Option` is a member of an object, an optional member is simply left out. The
+/// value schema of a map (`additionalProperties`) or of array items is different: there
+/// `Option<T>` means the value itself may be null (a SQL NULL in a row), and a schema that
+/// said `T` would make clients that check arguments refuse to send it. A type list with
+/// `null` is not portable either (Gemini rejects it), so such a value schema loses its `type`
+/// and says in its description what it takes; the tool checks the value itself.
 fn strip_nulls(value: &mut Value) {
+    strip_nulls_at(value, true);
+}
+
+fn strip_nulls_at(value: &mut Value, member: bool) {
     let Value::Object(map) = value else {
         if let Value::Array(items) = value {
             items.iter_mut().for_each(strip_nulls);
         }
         return;
     };
+    if !member
+        && let Some(Value::Array(types)) = map.get("type")
+        && types.iter().any(|t| t.as_str() == Some("null"))
+    {
+        let names: Vec<&str> = types
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect();
+        let said = format!("A {} or null.", names.join(" or "));
+        map.remove("type");
+        map.entry("description").or_insert(Value::String(said));
+    }
     if let Some(Value::Array(types)) = map.get("type") {
         let non_null: Vec<Value> = types
             .iter()
@@ -181,8 +205,8 @@ fn strip_nulls(value: &mut Value) {
     if let Some(Value::Array(en)) = map.get_mut("enum") {
         en.retain(|v| !v.is_null());
     }
-    for v in map.values_mut() {
-        strip_nulls(v);
+    for (key, v) in map.iter_mut() {
+        strip_nulls_at(v, key != "additionalProperties" && key != "items");
     }
 }
 

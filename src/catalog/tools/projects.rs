@@ -11,7 +11,7 @@ use super::{
     NoArgs, array, check_name, def, get, list_output, output, post, project, put_opt, schema,
     str_field,
 };
-use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, resolve, server_id};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, mask,
 };
@@ -153,7 +153,7 @@ pub struct CreateProjectArgs {
     /// Short description (max 100 characters).
     #[serde(default)]
     pub description: Option<String>,
-    /// Server id for the project's services (default "localhost").
+    /// Server name or id for the project's services (default "localhost").
     #[serde(default)]
     pub server: Option<String>,
 }
@@ -254,9 +254,9 @@ async fn list_projects(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolE
 
 async fn get_project(ctx: &ToolContext, args: ProjectArgs) -> Result<ToolOutput, ToolError> {
     let p = resolve(ctx, Kind::Project, &args.project).await?;
-    let detail = get(ctx, "/api/projects/get", &[("id", p.id)])
+    let detail = get(ctx, "/api/projects/get", &[("id", p.id.clone())])
         .await
-        .map_err(|e| not_found_hint(Kind::Project, &args.project, e))?;
+        .map_err(|e| p.miss(e))?;
     let mut structured = project(&detail, PROJECT_SUMMARY);
     let services: Vec<Value> = array(detail.get("services").cloned().unwrap_or(Value::Null))
         .iter()
@@ -288,7 +288,7 @@ async fn create_project(
     let mut body = Map::new();
     body.insert("name".to_owned(), Value::from(args.name.clone()));
     put_opt(&mut body, "description", &args.description);
-    put_opt(&mut body, "serverId", &args.server);
+    put_opt(&mut body, "serverId", &server_id(ctx, &args.server).await?);
     let created = post(ctx, "/api/projects/create", Value::Object(body)).await?;
     let name = str_field(&created, "name").to_owned();
     let mut text = format!("Created project {name} ({})", str_field(&created, "id"));
@@ -321,7 +321,7 @@ async fn rename_project(
     }
     let renamed = post(ctx, "/api/projects/rename", body)
         .await
-        .map_err(|e| not_found_hint(Kind::Project, &args.project, e))?;
+        .map_err(|e| p.miss(e))?;
     let new_name = str_field(&renamed, "name");
     let mut text = format!("Renamed project {} to {new_name}", p.name);
     if new_name != args.name {
@@ -337,18 +337,22 @@ async fn delete_project(ctx: &ToolContext, args: ProjectArgs) -> Result<ToolOutp
     let p = resolve(ctx, Kind::Project, &args.project).await?;
     let answer = post(ctx, "/api/projects/delete", json!({ "id": p.id }))
         .await
-        .map_err(|e| not_found_hint(Kind::Project, &args.project, e))?;
+        .map_err(|e| p.miss(e))?;
+    let mut structured = json!({ "id": p.id, "status": str_field(&answer, "status") });
+    if let (Some(name), Some(obj)) = (p.known_name(), structured.as_object_mut()) {
+        obj.insert("name".to_owned(), Value::from(name));
+    }
     Ok(output(
-        json!({ "id": p.id, "name": p.name, "status": str_field(&answer, "status") }),
-        format!("Deleted project {} and its services", p.name),
+        structured,
+        format!("Deleted project {} and its services", p.describe()),
     ))
 }
 
 async fn get_project_config(ctx: &ToolContext, args: ProjectArgs) -> Result<ToolOutput, ToolError> {
     let p = resolve(ctx, Kind::Project, &args.project).await?;
-    let mut config = get(ctx, "/api/projects/config", &[("id", p.id)])
+    let mut config = get(ctx, "/api/projects/config", &[("id", p.id.clone())])
         .await
-        .map_err(|e| not_found_hint(Kind::Project, &args.project, e))?;
+        .map_err(|e| p.miss(e))?;
     mask::app(&mut config);
     Ok(super::json_output(config))
 }
@@ -360,7 +364,7 @@ async fn update_project_config(
     let p = resolve(ctx, Kind::Project, &args.project).await?;
     let current = get(ctx, "/api/projects/config", &[("id", p.id.clone())])
         .await
-        .map_err(|e| not_found_hint(Kind::Project, &args.project, e))?;
+        .map_err(|e| p.miss(e))?;
     let mut body = Map::new();
     body.insert("projectId".to_owned(), Value::from(p.id.clone()));
     for key in [

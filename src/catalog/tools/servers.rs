@@ -9,7 +9,7 @@ use super::{
     NoArgs, array, check_name, def, get, json_output, list_output, output, post, project, put_opt,
     schema, str_field,
 };
-use crate::catalog::resolve::{Kind, not_found_hint, resolve};
+use crate::catalog::resolve::{Kind, resolve};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
 };
@@ -308,7 +308,7 @@ async fn update_server(ctx: &ToolContext, args: UpdateServerArgs) -> Result<Tool
         json!({ "id": server.id, "name": args.name, "description": args.description.clone().unwrap_or_default() }),
     )
     .await
-    .map_err(|e| not_found_hint(Kind::Server, &args.server, e))?;
+    .map_err(|e| server.miss(e))?;
     Ok(output(
         json!({ "id": server.id, "name": args.name, "status": str_field(&answer, "status") }),
         format!("Updated server {} ({})", args.name, server.id),
@@ -319,7 +319,7 @@ async fn by_id(ctx: &ToolContext, query: &str, path: &str) -> Result<(String, Va
     let server = resolve(ctx, Kind::Server, query).await?;
     let answer = post(ctx, path, json!({ "id": server.id }))
         .await
-        .map_err(|e| not_found_hint(Kind::Server, query, e))?;
+        .map_err(|e| server.miss(e))?;
     Ok((server.id, answer))
 }
 
@@ -352,9 +352,13 @@ async fn get_server_public_key(
     args: ServerArgs,
 ) -> Result<ToolOutput, ToolError> {
     let server = resolve(ctx, Kind::Server, &args.server).await?;
-    let answer = get(ctx, "/api/servers/keys/public", &[("id", server.id)])
-        .await
-        .map_err(|e| not_found_hint(Kind::Server, &args.server, e))?;
+    let answer = get(
+        ctx,
+        "/api/servers/keys/public",
+        &[("id", server.id.clone())],
+    )
+    .await
+    .map_err(|e| server.miss(e))?;
     Ok(json_output(answer))
 }
 

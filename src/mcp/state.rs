@@ -35,6 +35,10 @@ const STARTUP_PROBE_BUDGET: Duration = Duration::from_secs(4);
 /// one. A local read (file, keychain) only: the PaaS hears nothing until the token changes.
 pub const REJECTED_RELOAD_EVERY: Duration = Duration::from_secs(5);
 
+/// After a 429, the soonest the scope check runs again, whatever the Retry-After: a PaaS
+/// that is shedding load is not asked every second.
+const RATE_LIMITED_RECHECK: Duration = Duration::from_secs(5);
+
 /// Where a new token comes from, for the messages that tell the user how to give the
 /// server one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -428,7 +432,9 @@ impl Shared {
             } else {
                 self.settings.reprobe_every
             };
-            let wait = retry_after.take().map_or(regular, |soon| soon.min(regular));
+            let wait = retry_after
+                .take()
+                .map_or(regular, |soon| soon.max(RATE_LIMITED_RECHECK).min(regular));
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = self.reprobe.notified() => {}

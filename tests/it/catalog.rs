@@ -214,14 +214,235 @@ fn input_schemas_are_portable_objects_with_described_properties() {
     }
 }
 
+/// Tools that may return structuredContent without an outputSchema, with the reason. None:
+/// MCP clients can only check (and models only rely on) a shape that is declared.
+const WITHOUT_OUTPUT_SCHEMA: &[(&str, &str)] = &[];
+
 #[test]
-fn output_schemas_are_objects() {
+fn every_tool_declares_an_output_schema() {
     for tool in catalog::all() {
-        if let Some(schema) = tool.output_schema {
-            let schema = schema();
-            assert_eq!(schema.get("type"), Some(&json!("object")), "{}", tool.name);
-        }
+        let excused = WITHOUT_OUTPUT_SCHEMA
+            .iter()
+            .any(|(name, _)| *name == tool.name);
+        assert_eq!(
+            tool.output_schema.is_some(),
+            !excused,
+            "{}: every tool returns structuredContent, so it declares an output schema \
+             (or is listed in WITHOUT_OUTPUT_SCHEMA with the reason)",
+            tool.name
+        );
     }
+}
+
+/// Walk a schema: no `additionalProperties: false` (the PaaS may add fields), no `$ref`, no
+/// `format` (Ajv with ajv-formats, as in the TypeScript SDK, checks `date-time`, `uri`…, and
+/// a zero Go time or "" would fail), and `required` names only declared properties.
+fn check_open(tool: &str, path: &str, schema: &Value) {
+    match schema {
+        Value::Object(map) => {
+            assert_ne!(
+                map.get("additionalProperties"),
+                Some(&json!(false)),
+                "{tool}: {path} is closed"
+            );
+            assert!(!map.contains_key("$ref"), "{tool}: {path} uses $ref");
+            assert!(
+                !map.get("format").is_some_and(Value::is_string),
+                "{tool}: {path} has a format"
+            );
+            for key in map
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let key = key.as_str().unwrap();
+                assert!(
+                    map.get("properties").and_then(|p| p.get(key)).is_some(),
+                    "{tool}: {path} requires undeclared {key}"
+                );
+            }
+            for (key, value) in map {
+                assert!(!key.starts_with("x-"), "{tool}: {path} keeps {key}");
+                check_open(tool, &format!("{path}/{key}"), value);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| check_open(tool, &format!("{path}/{i}"), v)),
+        _ => {}
+    }
+}
+
+#[test]
+fn output_schemas_are_portable_open_objects() {
+    for tool in catalog::all() {
+        let Some(schema) = tool.output_schema else {
+            continue;
+        };
+        let schema = schema();
+        assert_eq!(schema.get("type"), Some(&json!("object")), "{}", tool.name);
+        for key in ["anyOf", "oneOf", "allOf", "$defs"] {
+            assert!(
+                !schema.contains_key(key),
+                "{} has top-level {key}",
+                tool.name
+            );
+        }
+        let props = schema.get("properties").and_then(Value::as_object).unwrap();
+        assert!(!props.is_empty(), "{} describes no member", tool.name);
+        for (name, prop) in props {
+            let desc = prop
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            assert!(!desc.is_empty(), "{}.{name} has no description", tool.name);
+        }
+        let schema = Value::Object(schema);
+        check_open(tool.name, "", &schema);
+        assert!(
+            jsonschema::meta::is_valid(&schema),
+            "{}: not a valid JSON Schema",
+            tool.name
+        );
+    }
+}
+
+/// The structuredContent of `tool` for `content` conforms to its declared schema.
+fn accepts(tool: &str, content: Value) {
+    let def = catalog::find(tool).unwrap_or_else(|| panic!("no tool {tool}"));
+    crate::tools_sandbox::check_output(def, &content);
+}
+
+/// Go sends nil slices and maps as `null` (spec §6, §9.6): the schemas allow it wherever a
+/// passed-through object can hold one.
+#[test]
+fn output_schemas_accept_the_nulls_the_paas_sends() {
+    let app = json!({
+        "id": "a1", "name": "web", "status": "running", "url": "", "domains": null,
+        "volumes": null, "envVars": null, "secretKeys": null, "port": 8080,
+        "portOverride": 0, "autoDeploy": false, "composeWeb": false, "extra": {"new": 1}
+    });
+    accepts("get_app", app.clone());
+    accepts(
+        "update_app",
+        json!({ "app": app, "changed": ["memory"], "redeployNeeded": true }),
+    );
+    accepts(
+        "add_domain",
+        json!({ "id": "a1", "name": "web", "domains": null }),
+    );
+    accepts(
+        "get_addon",
+        json!({ "id": "d1", "name": "db", "type": "postgres", "status": "running",
+                "attachedApps": null, "connEnv": null, "port": 5432 }),
+    );
+    accepts(
+        "get_project_config",
+        json!({ "projectId": "p1", "envVars": null, "secretKeys": null, "serviceCount": 2 }),
+    );
+    for tool in ["db_query", "db_read_table", "db_insert_row"] {
+        accepts(
+            tool,
+            json!({ "columns": null, "rows": null, "truncated": false, "marker": "m" }),
+        );
+        accepts(
+            tool,
+            json!({ "columns": ["a", "b"], "rows": [["1", null]], "total": 1 }),
+        );
+    }
+    accepts("db_list_tables", json!({ "type": "redis", "tables": null }));
+    accepts("db_describe_table", json!({ "columns": null }));
+    accepts(
+        "read_git_file",
+        json!({ "repo": "o/r", "path": "x", "size": null, "content": "",
+                "truncated": false, "marker": "m" }),
+    );
+    accepts(
+        "delete_agent",
+        json!({ "id": "g1", "name": "bot", "status": null }),
+    );
+    accepts(
+        "check_update",
+        json!({ "current": "1", "latest": "1", "hasUpdate": false, "release": null }),
+    );
+    accepts(
+        "scan_vulnerabilities",
+        json!({ "vulnerabilities": null, "packageManager": "npm" }),
+    );
+    accepts(
+        "app_analytics",
+        json!({ "appId": "a1", "totalViews": 0, "timeseries": null, "topPages": null,
+                "topReferrers": null, "browsers": null, "os": null, "devices": null }),
+    );
+    // A non-object answer passed through arrives wrapped as {"result": …}.
+    accepts("server_info", json!({ "result": null }));
+}
+
+/// The validator is real: content of the wrong shape is refused.
+#[test]
+#[should_panic(expected = "does not match the outputSchema")]
+fn output_validation_refuses_a_wrong_shape() {
+    accepts(
+        "add_domain",
+        json!({ "id": "a1", "name": "web", "domains": "x.com" }),
+    );
+}
+
+/// Tools the sandbox cannot complete (GitHub, Cloudflare, cloud providers, S3, webhooks,
+/// updates): their schemas accept the answers spec §3 documents, as the handlers shape them.
+#[test]
+fn output_schemas_accept_documented_answers_of_outside_services() {
+    accepts(
+        "list_git_repos",
+        json!({ "repos": [{ "full_name": "o/r", "clone_url": "https://github.com/o/r.git",
+                "private": true, "description": "d", "updated_at": "2026-01-01T00:00:00Z" }],
+                "count": 1 }),
+    );
+    accepts(
+        "list_git_contents",
+        json!({ "entries": [{ "name": "src", "path": "src", "type": "dir" }], "count": 1 }),
+    );
+    accepts(
+        "read_git_file",
+        json!({ "repo": "o/r", "path": "package.json", "size": 120, "content": "{}",
+                "truncated": false, "marker": "m" }),
+    );
+    accepts(
+        "create_github_webhook",
+        json!({ "status": "success", "action": "created", "hookId": 4242,
+                "url": "https://paas.example.com/api/webhooks/github/a1" }),
+    );
+    accepts(
+        "create_dns_record",
+        json!({ "status": "created", "domain": "shop.example.com", "ip": "203.0.113.7",
+                "zone": "example.com", "proxied": false }),
+    );
+    accepts(
+        "create_cloud_server",
+        json!({ "id": "s1", "name": "cloud-1", "ip": "203.0.113.8", "port": 22,
+                "sshUser": "root", "isLocal": false, "status": "unknown",
+                "lastChecked": "0001-01-01T00:00:00Z", "publicKey": "ssh-ed25519 AAAA" }),
+    );
+    accepts("save_cloudflare_token", json!({ "status": "saved" }));
+    accepts("test_backup_s3", json!({ "status": "ok" }));
+    accepts("test_notifications", json!({ "status": "sent" }));
+    accepts(
+        "apply_update",
+        json!({ "status": "started", "target": "v1.5.0", "message": "restarting" }),
+    );
+    accepts(
+        "fix_vulnerabilities",
+        json!({ "status": "deploying", "deployId": "d1" }),
+    );
+    accepts(
+        "check_update",
+        json!({ "current": "v1.4.0", "latest": "v1.5.0", "hasUpdate": true, "configured": true,
+                "release": { "tagName": "v1.5.0", "name": "1.5", "notes": "",
+                "url": "https://example.com", "publishedAt": "2026-01-01T00:00:00Z" },
+                "checkedAt": "2026-01-02T00:00:00Z" }),
+    );
 }
 
 #[test]

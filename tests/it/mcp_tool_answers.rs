@@ -16,6 +16,14 @@ fn structured(result: &rmcp::model::CallToolResult) -> Value {
     result.structured_content.clone().unwrap_or(Value::Null)
 }
 
+/// Call a tool that must succeed; its structured content must match its output schema.
+async fn ok(client: &Client, name: &str, args: Value) -> rmcp::model::CallToolResult {
+    let result = call(client, name, args).await;
+    assert!(!is_error(&result), "{name}: {}", text(&result));
+    crate::tools_sandbox::check_output(catalog::find(name).unwrap(), &structured(&result));
+    result
+}
+
 async fn app_id(world: &World, name: &str) -> String {
     let apps = world.admin_get("/api/apps").await;
     apps.as_array()
@@ -148,9 +156,13 @@ async fn without_apps_read_an_id_is_never_reported_as_the_name() {
     let (_, token) = world.agent("it-id-name", &[Scope::AppsWrite]).await;
     let client = connect(world.command(Some(&token), &[])).await;
     let id = app_id(&world, "web-app").await;
-    for tool in ["stop_app", "start_app", "regenerate_app_webhook"] {
-        let r = call(&client, tool, json!({ "app": id })).await;
-        assert!(!is_error(&r), "{tool}: {}", text(&r));
+    for tool in [
+        "stop_app",
+        "start_app",
+        "restart_app",
+        "regenerate_app_webhook",
+    ] {
+        let r = ok(&client, tool, json!({ "app": id })).await;
         assert!(
             structured(&r).get("name").is_none(),
             "{tool}: {}",
@@ -163,6 +175,35 @@ async fn without_apps_read_an_id_is_never_reported_as_the_name() {
         );
     }
     client.cancel().await.ok();
+
+    let (_, token) = world.agent("it-id-logs", &[Scope::LogsRead]).await;
+    let client = connect(world.command(Some(&token), &[])).await;
+    let logs = ok(&client, "read_logs", json!({ "app": id })).await;
+    assert!(
+        structured(&logs).get("appName").is_none(),
+        "{}",
+        structured(&logs)
+    );
+    client.cancel().await.ok();
+
+    let addons = world.admin_get("/api/addons").await;
+    let redis = addons
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["type"] == "redis")
+        .and_then(|a| a["id"].as_str())
+        .unwrap()
+        .to_owned();
+    let (_, token) = world.agent("it-id-addon", &[Scope::AddonsManage]).await;
+    let client = connect(world.command(Some(&token), &[])).await;
+    let deleted = ok(&client, "delete_addon", json!({ "addon": redis })).await;
+    assert!(
+        structured(&deleted).get("name").is_none(),
+        "{}",
+        structured(&deleted)
+    );
+    client.cancel().await.ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -171,13 +212,12 @@ async fn answers_name_what_the_paas_stored_and_flags_only_what_is_true() {
     let (_, token) = world.agent("it-answers", Profile::Deployer.scopes()).await;
     let client = connect(world.command(Some(&token), &[])).await;
 
-    let added = call(
+    let added = ok(
         &client,
         "add_domain",
         json!({ "app": "web-app", "domain": "Shop.Example.com." }),
     )
     .await;
-    assert!(!is_error(&added), "{}", text(&added));
     assert!(
         text(&added).starts_with("Added shop.example.com for web-app"),
         "{}",

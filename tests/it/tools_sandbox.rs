@@ -173,48 +173,35 @@ async fn call(
         "{name}: structured content must be an object"
     );
     assert!(!out.text.is_empty(), "{name}: empty text");
-    if let Some(schema) = tool.output_schema {
-        conforms(name, &out.structured, &Value::Object(schema()));
-    }
+    check_output(tool, &out.structured);
     Ok(out)
 }
 
-/// A light output-schema check: required members present, no member `null` unless the
-/// schema allows it, and the JSON type of every declared member right.
+/// Validate a tool's structured content against its declared output schema with a full
+/// JSON Schema (2020-12) validator, formats included, as MCP clients do (the TypeScript SDK
+/// turns a mismatch into an error).
 pub(crate) fn conforms(name: &str, value: &Value, schema: &Value) {
-    for key in schema["required"].as_array().into_iter().flatten() {
-        let key = key.as_str().unwrap();
-        assert!(
-            value.get(key).is_some(),
-            "{name}: required output member {key} missing"
-        );
-    }
-    let Some(props) = schema["properties"].as_object() else {
-        return;
-    };
-    for (key, prop) in props {
-        let Some(v) = value.get(key) else { continue };
-        let ok = match prop["type"].as_str() {
-            Some("string") => v.is_string(),
-            Some("integer") => v.is_u64() || v.is_i64(),
-            Some("number") => v.is_number(),
-            Some("boolean") => v.is_boolean(),
-            Some("array") => v.is_array(),
-            Some("object") => v.is_object(),
-            _ => true,
-        };
-        assert!(
-            ok,
-            "{name}: output member {key} = {v} does not match {prop}"
-        );
-        if let (Some(items), Some(arr)) = (prop.get("items"), v.as_array()) {
-            for item in arr {
-                if items["type"] == "object" {
-                    conforms(name, item, items);
-                }
-            }
-        }
-    }
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(schema)
+        .unwrap_or_else(|e| panic!("{name}: the output schema does not compile: {e}"));
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{name}: structuredContent does not match the outputSchema:\n{}\ncontent: {value}",
+        errors.join("\n")
+    );
+}
+
+/// Validate a tool's successful output against its schema; every tool must declare one.
+pub(crate) fn check_output(tool: &catalog::ToolDef, value: &Value) {
+    let schema = tool
+        .output_schema
+        .unwrap_or_else(|| panic!("{} declares no output schema", tool.name));
+    conforms(tool.name, value, &Value::Object(schema()));
 }
 
 async fn wait_running(ctx: &ToolContext, app: &str) -> Value {

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{
-    NoArgs, array, check_name, def, get, json_output, list_output, output, post, project, schema,
-    str_field,
+    NoArgs, OrNull, array, check_name, def, get, json_output, list_output, output, post, project,
+    result_schema, schema, str_field,
 };
 use crate::catalog::resolve::{Kind, resolve, server_id};
 use crate::catalog::{
@@ -30,7 +30,7 @@ const ADDON_SUMMARY: &[&str] = &[
 pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "List add-ons (Postgres, MySQL, Redis) with status and the apps they are attached to.",
-        output_schema: Some(schema::<AddonListOutput>),
+        output_schema: Some(result_schema::<AddonListOutput>),
         ..def(
             "list_addons",
             "List add-ons",
@@ -45,6 +45,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Show one add-on, including its connection env var names (passwords and URLs masked).",
+        output_schema: Some(result_schema::<Addon>),
         ..def(
             "get_addon",
             "Get add-on",
@@ -59,6 +60,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Create a database add-on (postgres, mysql or redis). It starts asynchronously (status building, then running).",
+        output_schema: Some(result_schema::<AddonOut>),
         ..def(
             "create_addon",
             "Create add-on",
@@ -73,6 +75,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Delete an add-on; with deleteData also its data volume (all data lost). Cannot be undone.",
+        output_schema: Some(result_schema::<AddonDeleted>),
         idempotent: true,
         ..def(
             "delete_addon",
@@ -88,6 +91,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Attach an add-on to an app: its connection env vars (e.g. DATABASE_URL) are added to the app as secrets. Redeploy the app to use them.",
+        output_schema: Some(result_schema::<AttachOutput>),
         idempotent: true,
         ..def(
             "attach_addon",
@@ -103,6 +107,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Detach an add-on from an app (its connection env vars are removed from the app; the data stays).",
+        output_schema: Some(result_schema::<AttachOutput>),
         idempotent: true,
         ..def(
             "detach_addon",
@@ -190,11 +195,58 @@ pub struct AddonOut {
     /// building, running, stopped or failed.
     status: String,
     /// Ids of the apps it is attached to.
-    attached_apps: Option<Vec<String>>,
+    attached_apps: Option<OrNull<Vec<String>>>,
     /// Server it runs on.
     server_id: Option<String>,
     /// Creation time (RFC 3339).
     created_at: Option<String>,
+}
+
+/// An add-on in detail (spec §6.3); passwords and URLs in connEnv are "***".
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Addon {
+    #[serde(flatten)]
+    summary: AddonOut,
+    /// Docker container name.
+    container_name: Option<String>,
+    /// Data volume.
+    volume: Option<String>,
+    /// Port inside the PaaS network.
+    port: Option<i64>,
+    /// Connection env vars injected into attached apps.
+    conn_env: Option<OrNull<std::collections::BTreeMap<String, String>>>,
+}
+
+/// Output of delete_addon.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct AddonDeleted {
+    /// Add-on id.
+    id: String,
+    /// Add-on name (left out when the token cannot list add-ons and the id was given).
+    name: Option<String>,
+    /// deleted.
+    status: String,
+    /// True when the data volume was deleted too.
+    data_deleted: bool,
+}
+
+/// Output of attach_addon and detach_addon.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct AttachOutput {
+    /// Add-on id.
+    addon_id: String,
+    /// Add-on name.
+    addon: String,
+    /// App id.
+    app_id: String,
+    /// App name.
+    app: String,
 }
 
 async fn list_addons(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::{NoArgs, array, def, get, list_output, output, post, schema, str_field};
+use super::{NoArgs, array, def, get, list_output, output, post, result_schema, schema, str_field};
 use crate::api::Token;
 use crate::catalog::resolve::{closest, pick};
 use crate::catalog::{
@@ -21,6 +21,7 @@ use crate::catalog::{
 pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "List agent tokens: id, name, scopes, creation and last use (never the tokens).",
+        output_schema: Some(result_schema::<AgentListOutput>),
         ..def(
             "list_agents",
             "List agents",
@@ -35,7 +36,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Create an agent with the given scopes (or a profile: observer, deployer, operator). Its token is never returned: it is stored in the user's credential store (OS keychain, else ~/.paas/config.json) as the paas context agent-<name>. The answer names that context and the commands the user runs to use it (paas env / paas mcp / paas setup --context <context>).",
-        output_schema: Some(schema::<AgentTokenOutput>),
+        output_schema: Some(result_schema::<AgentTokenOutput>),
         ..def(
             "create_agent",
             "Create agent",
@@ -50,7 +51,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Replace an agent's token (same scopes); the old token stops working immediately. The new token is never returned: it is stored in the user's credential store, in the paas context that already holds this agent or else a new agent-<name> context, which the answer names with the commands to use it.",
-        output_schema: Some(schema::<AgentTokenOutput>),
+        output_schema: Some(result_schema::<AgentTokenOutput>),
         ..def(
             "rotate_agent",
             "Rotate agent token",
@@ -65,6 +66,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Delete an agent; its token stops working immediately. Cannot be undone.",
+        output_schema: Some(result_schema::<AgentDeleted>),
         idempotent: true,
         ..def(
             "delete_agent",
@@ -98,6 +100,45 @@ pub struct CreateAgentArgs {
     /// Instead of scopes: observer, deployer or operator.
     #[serde(default)]
     pub profile: Option<String>,
+}
+
+/// Output of list_agents.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct AgentListOutput {
+    /// Agents, newest first.
+    agents: Vec<Agent>,
+    /// Number of agents.
+    count: usize,
+}
+
+/// An agent (a scoped token holder; spec §6.8).
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Agent {
+    /// Agent id (the actorId of its audit entries).
+    id: String,
+    /// Agent name.
+    name: Option<String>,
+    /// Its scopes.
+    scopes: Option<Vec<String>>,
+    /// Creation time (RFC 3339).
+    created_at: Option<String>,
+    /// Last use (RFC 3339; year 1 = never).
+    last_used_at: Option<String>,
+}
+
+/// Output of delete_agent.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct AgentDeleted {
+    /// Agent id.
+    id: String,
+    /// Agent name.
+    name: String,
+    /// deleted.
+    status: super::OrNull<String>,
 }
 
 /// Output of create_agent and rotate_agent. Never contains the token.

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::{
-    NoArgs, array, check_name, def, get, json_output, list_output, output, post, project, schema,
-    str_field,
+    NoArgs, OrNull, array, check_name, def, get, json_output, list_output, output, post, project,
+    result_schema, schema, str_field,
 };
 use crate::api::ApiError;
 use crate::catalog::resolve::{Kind, looks_like_id, resolve};
@@ -43,7 +43,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "List every app on the PaaS with its id, name, status (building, running, stopped, failed), URL, domains, source and active commit.",
         aliases: &["paas_list_apps"],
-        output_schema: Some(schema::<AppListOutput>),
+        output_schema: Some(result_schema::<AppListOutput>),
         ..def(
             "list_apps",
             "List apps",
@@ -58,6 +58,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Show one app in detail: status, source, build settings, env var names (secret values masked), domains, resources, volumes, health check, active deployment.",
+        output_schema: Some(result_schema::<App>),
         aliases: &["paas_get_app"],
         ..def(
             "get_app",
@@ -74,7 +75,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Stop a running app's container (a compose service stops its whole group). Nothing is deleted; start_app brings it back.",
         idempotent: true,
-        output_schema: Some(schema::<AppStatusOutput>),
+        output_schema: Some(result_schema::<AppStatusOutput>),
         ..def(
             "stop_app",
             "Stop app",
@@ -90,7 +91,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Start a stopped app's container.",
         idempotent: true,
-        output_schema: Some(schema::<AppStatusOutput>),
+        output_schema: Some(result_schema::<AppStatusOutput>),
         ..def(
             "start_app",
             "Start app",
@@ -105,7 +106,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Restart an app: stop its container, then start it again (brief downtime). Use redeploy to rebuild from source instead.",
-        output_schema: Some(schema::<AppStatusOutput>),
+        output_schema: Some(result_schema::<AppStatusOutput>),
         ..def(
             "restart_app",
             "Restart app",
@@ -120,6 +121,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Change an app's settings (source, build/start commands, port, resources, volumes, health check, env vars, auto-deploy). Only the fields you pass change; everything else is kept. Takes effect on the next redeploy.",
+        output_schema: Some(result_schema::<AppUpdateOutput>),
         idempotent: true,
         ..def(
             "update_app",
@@ -135,6 +137,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Rename an app. If the new name is taken the server adds a suffix; the result shows the final name.",
+        output_schema: Some(result_schema::<RenamedApp>),
         ..def(
             "rename_app",
             "Rename app",
@@ -150,7 +153,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Delete an app for good: its container, deployments, cron jobs, analytics and logs (a compose service deletes its whole group). Cannot be undone.",
         idempotent: true,
-        output_schema: Some(schema::<AppStatusOutput>),
+        output_schema: Some(result_schema::<AppStatusOutput>),
         ..def(
             "delete_app",
             "Delete app",
@@ -165,6 +168,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Show an app's GitHub push-webhook URL and event. The webhook secret is masked.",
+        output_schema: Some(result_schema::<WebhookOutput>),
         ..def(
             "get_app_webhook",
             "Get app webhook",
@@ -179,6 +183,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Generate a new webhook secret for an app (the old one stops working). The new secret is not shown; use create_github_webhook to configure GitHub with it.",
+        output_schema: Some(result_schema::<WebhookRegenerated>),
         ..def(
             "regenerate_app_webhook",
             "Regenerate webhook secret",
@@ -193,6 +198,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Create or update the push webhook on the app's GitHub repository (needs a GitHub token stored on the PaaS) and turn on auto-deploy.",
+        output_schema: Some(result_schema::<GithubWebhookOutput>),
         idempotent: true,
         ..def(
             "create_github_webhook",
@@ -208,6 +214,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Scan an app's JavaScript dependencies for known vulnerabilities (npm/pnpm/yarn audit on the build directory).",
+        output_schema: Some(result_schema::<VulnerabilityScan>),
         ..def(
             "scan_vulnerabilities",
             "Scan vulnerabilities",
@@ -222,6 +229,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Fix vulnerable dependencies and redeploy. option \"local\" patches the build only; option \"git\" commits the fix and PUSHES it to the app's repository.",
+        output_schema: Some(result_schema::<VulnerabilityFix>),
         ..def(
             "fix_vulnerabilities",
             "Fix vulnerabilities",
@@ -358,16 +366,16 @@ pub struct AppListOutput {
 #[serde(rename_all = "camelCase")]
 #[allow(dead_code)]
 pub struct AppSummary {
-    /// Opaque app id.
+    /// App id.
     id: String,
-    /// Unique app name.
+    /// App name (unique).
     name: String,
     /// building, running, stopped or failed.
-    status: String,
+    status: Option<String>,
     /// Default URL of the app.
     url: Option<String>,
     /// Custom domains.
-    domains: Option<Vec<String>>,
+    domains: Option<OrNull<Vec<String>>>,
     /// Git repository ("upload://ID" for uploaded sources).
     git_repo: Option<String>,
     /// Git branch.
@@ -378,16 +386,160 @@ pub struct AppSummary {
     image: Option<String>,
     /// Commit of the running deployment.
     active_commit: Option<String>,
-    /// Commit message of the running deployment.
+    /// Its commit message.
     active_commit_msg: Option<String>,
-    /// Project the app belongs to, if any.
+    /// Project it belongs to.
     project_id: Option<String>,
-    /// Service name inside its project.
+    /// Service name in the project.
     service_name: Option<String>,
-    /// Server it runs on ("localhost" = the PaaS host).
+    /// Server it runs on (localhost = the PaaS host).
     server_id: Option<String>,
     /// Creation time (RFC 3339).
     created_at: Option<String>,
+}
+
+/// An app as the PaaS shows it, secret values masked (spec §6.1); it may hold more fields.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct App {
+    #[serde(flatten)]
+    summary: AppSummary,
+    /// Subdirectory of the repository that is built.
+    root_dir: Option<String>,
+    /// Dockerfile path (dockerfile builds).
+    dockerfile_path: Option<String>,
+    /// Compose file path (compose builds).
+    compose_path: Option<String>,
+    /// Build command override.
+    build_command: Option<String>,
+    /// Start command override.
+    start_command: Option<String>,
+    /// Install command override.
+    install_command: Option<String>,
+    /// Host port allocated to the app.
+    port: Option<i64>,
+    /// Port the app listens on in its container (0 = detected).
+    port_override: Option<i64>,
+    /// Env vars, KEY -> value; secret values are "***".
+    env_vars: Option<OrNull<BTreeMap<String, String>>>,
+    /// Names of the env vars whose values are secret.
+    secret_keys: Option<OrNull<Vec<String>>>,
+    /// Memory limit such as "512m" ("" = unlimited).
+    memory: Option<String>,
+    /// CPU limit such as "0.5" ("" = unlimited).
+    cpus: Option<String>,
+    /// Volumes, "source:/container/path[:ro]".
+    volumes: Option<OrNull<Vec<String>>>,
+    /// HTTP health-check path ("" = TCP check).
+    health_path: Option<String>,
+    /// Redeploys on every push.
+    auto_deploy: Option<bool>,
+    /// Id of the running deployment.
+    active_deploy_id: Option<String>,
+}
+
+/// Output of update_app.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct AppUpdateOutput {
+    /// The app after the update.
+    app: App,
+    /// Names of the fields that changed.
+    changed: Vec<String>,
+    /// Always true: build settings apply on the next redeploy.
+    redeploy_needed: bool,
+}
+
+/// Output of rename_app: the app under its final name.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct RenamedApp {
+    #[serde(flatten)]
+    app: AppSummary,
+    /// The name asked for; differs from name when it was taken.
+    requested_name: String,
+}
+
+/// An app's GitHub push webhook.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct WebhookOutput {
+    /// URL GitHub posts push events to.
+    url: Option<String>,
+    /// Always "***" (masked).
+    secret: Option<String>,
+    /// Event it fires on: push.
+    event: Option<String>,
+}
+
+/// Output of regenerate_app_webhook.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct WebhookRegenerated {
+    /// App id.
+    id: String,
+    /// App name (left out when the token cannot list apps and the id was given).
+    name: Option<String>,
+    /// Always "***": the new secret is not shown.
+    secret: String,
+    /// Always true.
+    regenerated: bool,
+}
+
+/// Output of create_github_webhook.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct GithubWebhookOutput {
+    /// success.
+    status: Option<String>,
+    /// created or updated.
+    action: Option<String>,
+    /// GitHub's id of the hook.
+    hook_id: Option<i64>,
+    /// URL the hook posts to.
+    url: Option<String>,
+}
+
+/// Output of scan_vulnerabilities.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct VulnerabilityScan {
+    /// Vulnerable dependencies found.
+    vulnerabilities: Option<OrNull<Vec<Vulnerability>>>,
+    /// npm, pnpm or yarn.
+    package_manager: Option<String>,
+}
+
+/// One vulnerable dependency.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct Vulnerability {
+    /// npm package.
+    package: Option<String>,
+    /// low, moderate, high or critical.
+    severity: Option<String>,
+    /// Advisory title.
+    title: Option<String>,
+    /// Advisory URL.
+    url: Option<String>,
+    /// Affected versions.
+    range: Option<String>,
+}
+
+/// Output of fix_vulnerabilities.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct VulnerabilityFix {
+    /// deploying.
+    status: Option<String>,
+    /// Id of the deployment that applies the fix.
+    deploy_id: Option<String>,
 }
 
 /// One-line summary of an app for text output.

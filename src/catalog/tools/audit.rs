@@ -4,11 +4,12 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{array, def, get, list_output, schema, str_field};
+use super::{array, def, get, list_output, result_schema, schema, str_field};
 use crate::catalog::{Access, Guard, Method, ToolContext, ToolDef, ToolError, ToolOutput, Toolset};
 
 pub const TOOLS: &[ToolDef] = &[ToolDef {
     description: "Read the PaaS audit log, newest first: who (admin or agent id) did what (action, resource type), from which IP, when. Only mutating requests are recorded.",
+    output_schema: Some(result_schema::<AuditLogOutput>),
     ..def(
         "audit_logs",
         "Audit log",
@@ -34,6 +35,39 @@ pub struct AuditArgs {
     /// Only entries whose action contains this text, e.g. "app:" or "deploy".
     #[serde(default)]
     pub action: Option<String>,
+}
+
+/// Output of audit_logs.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct AuditLogOutput {
+    /// Entries, newest first.
+    entries: Vec<AuditEntry>,
+    /// Number of entries.
+    count: usize,
+}
+
+/// One audit entry (spec §5).
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct AuditEntry {
+    /// Entry id.
+    id: Option<String>,
+    /// admin or agent.
+    actor_type: Option<String>,
+    /// "admin" or the agent id.
+    actor_id: Option<String>,
+    /// What was done, e.g. app:deploy.
+    action: Option<String>,
+    /// app, addon, project, server… or "".
+    resource_type: Option<String>,
+    /// success.
+    outcome: Option<String>,
+    /// Client IP address.
+    ip_address: Option<String>,
+    /// Time (RFC 3339).
+    created_at: Option<String>,
 }
 
 async fn audit_logs(ctx: &ToolContext, args: AuditArgs) -> Result<ToolOutput, ToolError> {

@@ -5,8 +5,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::outputs::Answer;
 use super::{
-    NoArgs, array, def, get, json_output, list_output, output, post, put_opt, schema, str_field,
+    NoArgs, array, def, get, json_output, list_output, output, post, put_opt, result_schema,
+    schema, str_field,
 };
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, mask,
@@ -17,6 +19,7 @@ const MANAGE: Guard = Guard::Scopes(&[&[Scope::BackupsManage]]);
 pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "List backups (name, size in bytes, creation time), newest first.",
+        output_schema: Some(result_schema::<BackupListOutput>),
         ..def(
             "list_backups",
             "List backups",
@@ -31,6 +34,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Create a backup of the PaaS data now (database, config, and add-on data if enabled).",
+        output_schema: Some(result_schema::<Backup>),
         ..def(
             "create_backup",
             "Create backup",
@@ -45,6 +49,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Restore the PaaS from a backup: a safety backup is taken first, then the data is replaced and services restart. Changes made since the backup are lost.",
+        output_schema: Some(result_schema::<Answer>),
         ..def(
             "restore_backup",
             "Restore backup",
@@ -59,6 +64,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Delete a backup file. Cannot be undone.",
+        output_schema: Some(result_schema::<DeletedBackup>),
         idempotent: true,
         ..def(
             "delete_backup",
@@ -74,6 +80,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Show the backup settings: automatic schedule, retention, databases, S3 target (the S3 secret key is never shown).",
+        output_schema: Some(result_schema::<BackupConfig>),
         ..def(
             "get_backup_config",
             "Get backup settings",
@@ -88,6 +95,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Change backup settings. Only the fields you pass change; the rest (including a saved S3 secret key) is kept.",
+        output_schema: Some(result_schema::<BackupConfig>),
         idempotent: true,
         ..def(
             "update_backup_config",
@@ -103,6 +111,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Test the saved S3 backup target (uploads nothing permanent).",
+        output_schema: Some(result_schema::<Answer>),
         idempotent: true,
         ..def(
             "test_backup_s3",
@@ -161,6 +170,68 @@ pub struct BackupConfigArgs {
     /// S3 secret key (write-only; never shown back).
     #[serde(default)]
     pub s3_secret_key: Option<String>,
+}
+
+/// Output of list_backups.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct BackupListOutput {
+    /// Backups, newest first.
+    backups: Vec<Backup>,
+    /// Number of backups.
+    count: usize,
+}
+
+/// A backup archive.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Backup {
+    /// File name, for restore_backup and delete_backup.
+    name: String,
+    /// Size in bytes.
+    size_bytes: Option<i64>,
+    /// Creation time (RFC 3339).
+    created_at: Option<String>,
+}
+
+/// Output of delete_backup.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct DeletedBackup {
+    /// File name.
+    name: String,
+    /// deleted.
+    status: String,
+}
+
+/// Backup settings (spec §6.7); the S3 secret key is never shown.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct BackupConfig {
+    /// Automatic backups on.
+    auto_enabled: Option<bool>,
+    /// Hours between automatic backups.
+    interval_hours: Option<i64>,
+    /// Backups kept.
+    retention: Option<i64>,
+    /// Add-on databases included.
+    include_databases: Option<bool>,
+    /// Upload to S3 on.
+    s3_enabled: Option<bool>,
+    /// S3 endpoint URL ("" = AWS).
+    s3_endpoint: Option<String>,
+    /// S3 region.
+    s3_region: Option<String>,
+    /// S3 bucket.
+    s3_bucket: Option<String>,
+    /// Key prefix in the bucket.
+    s3_prefix: Option<String>,
+    /// S3 access key id.
+    s3_access_key_id: Option<String>,
+    /// True when an S3 secret key is saved.
+    s3_secret_key_set: Option<bool>,
 }
 
 fn check_backup_name(name: &str) -> Result<(), ToolError> {

@@ -4,8 +4,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::outputs::Outcome;
 use super::{
-    NoArgs, array, def, get, json_output, list_output, output, post, put_opt, schema, str_field,
+    NoArgs, array, def, get, json_output, list_output, output, post, put_opt, result_schema,
+    schema, str_field,
 };
 use crate::catalog::resolve::{Kind, resolve};
 use crate::catalog::{
@@ -17,6 +19,7 @@ const MANAGE: Guard = Guard::Scopes(&[&[Scope::CronManage]]);
 pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "List all cron jobs: app, schedule, command, enabled, last run and its outcome.",
+        output_schema: Some(result_schema::<CronJobListOutput>),
         ..def(
             "list_cron_jobs",
             "List cron jobs",
@@ -31,6 +34,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Schedule a command to run inside an app's container. Schedule is 5-field cron in server time, e.g. \"*/15 * * * *\" (every 15 minutes) or \"0 3 * * 1\" (Mondays 03:00).",
+        output_schema: Some(result_schema::<CronJob>),
         ..def(
             "create_cron_job",
             "Create cron job",
@@ -45,6 +49,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Change a cron job's schedule or command, or enable/disable it. Omitted fields are kept.",
+        output_schema: Some(result_schema::<CronJob>),
         idempotent: true,
         ..def(
             "update_cron_job",
@@ -60,6 +65,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Delete a cron job; it stops running. Cannot be undone.",
+        output_schema: Some(result_schema::<Outcome>),
         idempotent: true,
         ..def(
             "delete_cron_job",
@@ -75,6 +81,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Run a cron job now, once (in the background; see list_cron_jobs for the outcome).",
+        output_schema: Some(result_schema::<Outcome>),
         ..def(
             "run_cron_job",
             "Run cron job now",
@@ -121,6 +128,41 @@ pub struct UpdateCronArgs {
     /// Enable (true) or pause (false) the job.
     #[serde(default)]
     pub enabled: Option<bool>,
+}
+
+/// Output of list_cron_jobs.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct CronJobListOutput {
+    /// The cron jobs of all apps.
+    jobs: Vec<CronJob>,
+    /// Number of jobs.
+    count: usize,
+}
+
+/// A cron job (spec §6.5).
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct CronJob {
+    /// Cron job id.
+    id: String,
+    /// Id of the app whose container runs it.
+    app_id: Option<String>,
+    /// Name of that app.
+    app_name: Option<String>,
+    /// 5-field cron schedule.
+    schedule: Option<String>,
+    /// Shell command.
+    command: Option<String>,
+    /// False when paused.
+    enabled: Option<bool>,
+    /// Last run (RFC 3339; year 1 = never).
+    last_run: Option<String>,
+    /// success, failed or "" (never ran).
+    last_status: Option<String>,
+    /// Creation time (RFC 3339).
+    created_at: Option<String>,
 }
 
 /// Check the 5-field shape locally so the model gets a precise message.

@@ -11,10 +11,10 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::apps::APP_SUMMARY;
+use super::apps::{APP_SUMMARY, AppSummary};
 use super::{
-    NoArgs, array, check_name, def, get, list_output, output, post, project, put_opt, schema,
-    str_field,
+    NoArgs, OrNull, array, check_name, def, get, list_output, output, post, project, put_opt,
+    result_schema, schema, str_field,
 };
 use crate::api::ApiError;
 use crate::api::upload::{Upload, UploadLimits};
@@ -31,7 +31,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Deploy a NEW app from a Git repository (always creates a new app; use redeploy to rebuild an existing one). Returns immediately with status building; follow with get_app or build_logs. With project, the app becomes a service of that project.",
         aliases: &["paas_deploy"],
-        output_schema: Some(schema::<DeployOutput>),
+        output_schema: Some(result_schema::<DeployOutput>),
         ..def(
             "deploy",
             "Deploy from Git",
@@ -46,7 +46,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Deploy a NEW app from a local directory (e.g. the folder you are working in) or a .zip file: the files are uploaded and built on the PaaS. Skips .git, node_modules, target, symlinks and files that hold secrets (.env, private keys, .ssh, .paas; listed in the answer); refuses a .zip that holds such files, the home directory and the filesystem root. At most 10000 files, 100 MiB per file, 200 MiB in total. With project, the app becomes a service of that project.",
-        output_schema: Some(schema::<DeployDirectoryOutput>),
+        output_schema: Some(result_schema::<DeployDirectoryOutput>),
         ..def(
             "deploy_directory",
             "Deploy local directory",
@@ -61,7 +61,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Deploy a NEW app from a container image (e.g. \"nginx:1.27\" or \"ghcr.io/org/app:tag\").",
-        output_schema: Some(schema::<DeployOutput>),
+        output_schema: Some(result_schema::<DeployOutput>),
         ..def(
             "deploy_image",
             "Deploy image",
@@ -76,7 +76,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Deploy a NEW app built from an inline Dockerfile (max 64 KB, must contain FROM).",
-        output_schema: Some(schema::<DeployOutput>),
+        output_schema: Some(result_schema::<DeployOutput>),
         ..def(
             "deploy_dockerfile",
             "Deploy inline Dockerfile",
@@ -91,6 +91,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "List the one-click app templates (databases, CMSs, tools) with their required env vars and add-ons, for deploy_template.",
+        output_schema: Some(result_schema::<TemplateListOutput>),
         ..def(
             "list_templates",
             "List templates",
@@ -105,7 +106,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Deploy a NEW app from a template (see list_templates); required add-ons are created automatically.",
-        output_schema: Some(schema::<DeployOutput>),
+        output_schema: Some(result_schema::<DeployOutput>),
         ..def(
             "deploy_template",
             "Deploy template",
@@ -120,6 +121,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Rebuild and redeploy an existing app from its source (a compose service redeploys its group). Returns immediately with status building.",
+        output_schema: Some(result_schema::<AppSummary>),
         aliases: &["paas_redeploy"],
         ..def(
             "redeploy",
@@ -135,6 +137,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Roll an app back to an earlier build's image (default: the newest successful build older than the one running now; calling it again goes further back). See list_deployments for ids.",
+        output_schema: Some(result_schema::<RollbackOutput>),
         ..def(
             "rollback_app",
             "Roll back app",
@@ -149,6 +152,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Rebuild and redeploy a compose or Dockerfile project (its primary service).",
+        output_schema: Some(result_schema::<AppSummary>),
         ..def(
             "redeploy_project",
             "Redeploy project",
@@ -163,7 +167,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "List recent deployments (newest first) with status, trigger, commit and duration; optionally for one app. Build logs are not included (see build_logs).",
-        output_schema: Some(schema::<DeploymentListOutput>),
+        output_schema: Some(result_schema::<DeploymentListOutput>),
         ..def(
             "list_deployments",
             "List deployments",
@@ -178,6 +182,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "List the GitHub repositories the PaaS's stored GitHub token can see.",
+        output_schema: Some(result_schema::<GitRepoListOutput>),
         ..def(
             "list_git_repos",
             "List Git repositories",
@@ -192,6 +197,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "List the branches of a Git repository.",
+        output_schema: Some(result_schema::<BranchListOutput>),
         ..def(
             "list_git_branches",
             "List Git branches",
@@ -206,6 +212,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "List the files and folders at a path of a GitHub repository.",
+        output_schema: Some(result_schema::<GitEntryListOutput>),
         ..def(
             "list_git_contents",
             "List repository contents",
@@ -220,6 +227,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Read one file of a GitHub repository (at most 100 KB of it is returned).",
+        output_schema: Some(result_schema::<GitFileOutput>),
         ..def(
             "read_git_file",
             "Read repository file",
@@ -682,6 +690,150 @@ pub struct DeploymentOut {
     created_at: Option<String>,
     /// Build duration, or "interrupted".
     duration: Option<String>,
+}
+
+/// Output of list_templates.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct TemplateListOutput {
+    /// The templates.
+    templates: Vec<Template>,
+    /// Number of templates.
+    count: usize,
+}
+
+/// A one-click app template.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Template {
+    /// Template id, for deploy_template.
+    id: String,
+    /// Display name.
+    name: Option<String>,
+    /// Category, e.g. database or cms.
+    category: Option<String>,
+    /// What it is.
+    description: Option<String>,
+    /// Port the app listens on.
+    port: Option<i64>,
+    /// Add-ons created with it.
+    required_addons: Option<Vec<TemplateAddon>>,
+    /// Env vars it takes.
+    env: Option<Vec<TemplateEnv>>,
+}
+
+/// An add-on a template needs.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct TemplateAddon {
+    /// postgres, mysql or redis.
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// An env var of a template.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct TemplateEnv {
+    /// Env var name.
+    key: Option<String>,
+    /// Default value.
+    value: Option<String>,
+    /// What it is for.
+    description: Option<String>,
+    /// Must be set in envVars.
+    required: Option<bool>,
+    /// Its value is secret.
+    secret: Option<bool>,
+    /// Whether (or how) the PaaS generates a value.
+    generate: Option<Value>,
+}
+
+/// Output of rollback_app.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct RollbackOutput {
+    #[serde(flatten)]
+    app: AppSummary,
+    /// The deployment rolled back to.
+    deployment_id: String,
+}
+
+/// Output of list_git_repos.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct GitRepoListOutput {
+    /// The repositories.
+    repos: Vec<GitRepo>,
+    /// Number of repositories.
+    count: usize,
+}
+
+/// A GitHub repository.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct GitRepo {
+    /// "owner/name".
+    full_name: Option<String>,
+    /// URL to deploy from (gitRepo).
+    clone_url: Option<String>,
+    /// Private repository.
+    private: Option<bool>,
+    /// Description.
+    description: Option<String>,
+    /// Last update (RFC 3339).
+    updated_at: Option<String>,
+}
+
+/// Output of list_git_branches.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct BranchListOutput {
+    /// Branch names.
+    branches: Vec<String>,
+}
+
+/// Output of list_git_contents.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct GitEntryListOutput {
+    /// Files and folders at the path.
+    entries: Vec<GitEntry>,
+    /// Number of entries.
+    count: usize,
+}
+
+/// A file or folder of a repository.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct GitEntry {
+    /// File name.
+    name: Option<String>,
+    /// Path in the repository.
+    path: Option<String>,
+    /// file or dir.
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// Output of read_git_file.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct GitFileOutput {
+    /// "owner/name".
+    repo: String,
+    /// File path.
+    path: String,
+    /// File size in bytes, null when unknown.
+    size: OrNull<i64>,
+    /// File content (untrusted), at most 100 KB.
+    content: String,
+    /// True when the content was cut.
+    truncated: bool,
+    /// The per-call marker fencing the content in the text output.
+    marker: String,
 }
 
 async fn deploy(ctx: &ToolContext, args: DeployArgs) -> Result<ToolOutput, ToolError> {

@@ -4,9 +4,9 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{def, json_output, output, post, str_field};
+use super::{OrNull, def, json_output, output, post, str_field};
 use crate::catalog::resolve::{Kind, Resolved, resolve};
-use crate::catalog::tools::schema;
+use crate::catalog::tools::{result_schema, schema};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
 };
@@ -16,6 +16,7 @@ const WRITE: Guard = Guard::Scopes(&[&[Scope::AppsWrite]]);
 pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Attach a custom domain to an app (lower-cased; fails if another app uses it). Point the domain's DNS at the PaaS (see create_dns_record).",
+        output_schema: Some(result_schema::<DomainsOutput>),
         idempotent: true,
         ..def(
             "add_domain",
@@ -31,6 +32,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Detach a custom domain from an app; the app stops answering on it.",
+        output_schema: Some(result_schema::<DomainsOutput>),
         idempotent: true,
         ..def(
             "remove_domain",
@@ -46,6 +48,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Create or update a Cloudflare DNS A record pointing a domain at the PaaS server (needs a Cloudflare token saved on the PaaS).",
+        output_schema: Some(result_schema::<DnsRecord>),
         idempotent: true,
         ..def(
             "create_dns_record",
@@ -75,6 +78,34 @@ pub struct DomainArgs {
 pub struct DnsArgs {
     /// Hostname such as "shop.example.com"; its zone must be in the Cloudflare account.
     pub domain: String,
+}
+
+/// Output of add_domain and remove_domain.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct DomainsOutput {
+    /// App id.
+    id: String,
+    /// App name.
+    name: String,
+    /// The app's custom domains after the change, as stored (lower-cased).
+    domains: OrNull<Vec<String>>,
+}
+
+/// Output of create_dns_record.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct DnsRecord {
+    /// created or updated.
+    status: Option<String>,
+    /// The domain.
+    domain: Option<String>,
+    /// IP address the A record points at.
+    ip: Option<String>,
+    /// Cloudflare zone.
+    zone: Option<String>,
+    /// Whether Cloudflare proxies it (false).
+    proxied: Option<bool>,
 }
 
 async fn change(

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{NoArgs, array, def, get, json_output, list_output, schema};
+use super::{NoArgs, OrNull, array, def, get, json_output, list_output, result_schema, schema};
 use crate::catalog::resolve::{Kind, resolve};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset,
@@ -12,6 +12,7 @@ use crate::catalog::{
 pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Current CPU, memory and network usage of every running app (one docker stats sample, takes about a second; do not poll).",
+        output_schema: Some(result_schema::<AppMetricsOutput>),
         ..def(
             "app_metrics",
             "App metrics",
@@ -26,6 +27,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "The PaaS server's public and local IP addresses (e.g. to point DNS at).",
+        output_schema: Some(result_schema::<ServerAddresses>),
         ..def(
             "server_info",
             "Server addresses",
@@ -40,6 +42,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Traffic analytics of one app: views, visitors, time series, top pages and referrers, browsers, OS, devices.",
+        output_schema: Some(result_schema::<Analytics>),
         ..def(
             "app_analytics",
             "App analytics",
@@ -54,6 +57,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Views and visitors per app over a period.",
+        output_schema: Some(result_schema::<AnalyticsOverviewOutput>),
         ..def(
             "analytics_overview",
             "Analytics overview",
@@ -84,6 +88,126 @@ pub struct OverviewArgs {
     /// Period in days: 1, 7, 30 or 90 (default 7).
     #[serde(default)]
     pub days: Option<u32>,
+}
+
+/// Output of app_metrics.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct AppMetricsOutput {
+    /// One sample per running app.
+    apps: Vec<AppMetrics>,
+    /// Number of apps.
+    count: usize,
+}
+
+/// Resource usage of one app.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct AppMetrics {
+    /// App id.
+    app_id: Option<String>,
+    /// App name.
+    name: Option<String>,
+    /// CPU use in percent of one core.
+    cpu_percent: Option<f64>,
+    /// Memory used, MB.
+    mem_usage_mb: Option<f64>,
+    /// Memory limit, MB.
+    mem_limit_mb: Option<f64>,
+    /// Memory used, percent of the limit.
+    mem_percent: Option<f64>,
+    /// Network received, MB.
+    net_rx_mb: Option<f64>,
+    /// Network sent, MB.
+    net_tx_mb: Option<f64>,
+}
+
+/// Output of server_info.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ServerAddresses {
+    /// Public IP address.
+    public_ip: Option<String>,
+    /// Local network IP address.
+    local_ip: Option<String>,
+}
+
+/// Output of app_analytics.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Analytics {
+    /// App id.
+    app_id: Option<String>,
+    /// App name.
+    app_name: Option<String>,
+    /// Period in days.
+    range_days: Option<i64>,
+    /// Page views in the period.
+    total_views: Option<i64>,
+    /// Unique visitors in the period.
+    total_visitors: Option<i64>,
+    /// Views and visitors per day.
+    timeseries: Option<OrNull<Vec<DayTraffic>>>,
+    /// Most viewed paths.
+    top_pages: Option<OrNull<Vec<LabelCount>>>,
+    /// Top referrers.
+    top_referrers: Option<OrNull<Vec<LabelCount>>>,
+    /// Browsers.
+    browsers: Option<OrNull<Vec<LabelCount>>>,
+    /// Operating systems.
+    os: Option<OrNull<Vec<LabelCount>>>,
+    /// Device types.
+    devices: Option<OrNull<Vec<LabelCount>>>,
+}
+
+/// Traffic of one day.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct DayTraffic {
+    /// Day (YYYY-MM-DD).
+    date: Option<String>,
+    /// Page views.
+    views: Option<i64>,
+    /// Unique visitors.
+    visitors: Option<i64>,
+}
+
+/// A label and how often it was seen.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct LabelCount {
+    /// Path, referrer, browser, OS or device.
+    label: Option<String>,
+    /// Views.
+    count: Option<i64>,
+}
+
+/// Output of analytics_overview.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct AnalyticsOverviewOutput {
+    /// Traffic per app.
+    apps: Vec<AppTraffic>,
+    /// Number of apps.
+    count: usize,
+}
+
+/// Traffic of one app over the period.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct AppTraffic {
+    /// App id.
+    app_id: Option<String>,
+    /// App name.
+    app_name: Option<String>,
+    /// Page views.
+    views: Option<i64>,
+    /// Unique visitors.
+    visitors: Option<i64>,
 }
 
 fn days(d: Option<u32>) -> Result<String, ToolError> {

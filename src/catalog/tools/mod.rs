@@ -46,6 +46,7 @@ pub mod domains;
 pub mod logs;
 pub mod metrics;
 pub mod notifications;
+pub mod outputs;
 pub mod projects;
 pub mod servers;
 pub mod status;
@@ -129,6 +130,7 @@ pub fn schema<T: schemars::JsonSchema>() -> Map<String, Value> {
     let root = generator.into_root_schema_for::<T>();
     let mut value = serde_json::to_value(&root).unwrap_or(Value::Null);
     strip_nulls(&mut value);
+    restore_nulls(&mut value);
     let mut map = match value {
         Value::Object(map) => map,
         _ => Map::new(),
@@ -138,6 +140,101 @@ pub fn schema<T: schemars::JsonSchema>() -> Map<String, Value> {
     map.entry("properties")
         .or_insert_with(|| Value::Object(Map::new()));
     map
+}
+
+/// The JSON Schema of a tool's structured result: [`schema`] without what only costs bytes in
+/// every `tools/list`: the root description (the tool's description says it), the type
+/// descriptions of list items (their member's description says it), and numeric `format`,
+/// `minimum` and `maximum` (a result schema describes numbers; it never narrows them).
+pub fn result_schema<T: schemars::JsonSchema>() -> Map<String, Value> {
+    let mut map = schema::<T>();
+    map.remove("description");
+    let mut value = Value::Object(map);
+    compact(&mut value);
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// See [`result_schema`]: walks subschemas only (never a `properties` map itself, whose
+/// keys are member names such as `description`).
+fn compact(schema: &mut Value) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    for key in ["format", "minimum", "maximum"] {
+        map.remove(key);
+    }
+    if let Some(Value::Object(members)) = map.get_mut("properties") {
+        members.values_mut().for_each(compact);
+    }
+    if let Some(items) = map.get_mut("items") {
+        if let Value::Object(item) = items {
+            item.remove("description");
+        }
+        compact(items);
+    }
+    if let Some(values) = map.get_mut("additionalProperties") {
+        compact(values);
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(Value::Array(alternatives)) = map.get_mut(key) {
+            alternatives.iter_mut().for_each(compact);
+        }
+    }
+}
+
+/// The keyword [`OrNull`] marks its schema with until [`restore_nulls`] turns it into a
+/// `null` type; never left in a schema.
+const OR_NULL: &str = "x-paas-or-null";
+
+/// A value the PaaS may send as `null`: Go encodes a nil slice or map (`domains`,
+/// `volumes`, `envVars`, empty lists; spec §6, §9.6) as `null`, not `[]` or `{}`.
+///
+/// Only for schemas: its JSON Schema is `T`'s with `null` allowed too. [`schema`] keeps this
+/// `null` (unlike the one of `Option<T>`, which only means "may be absent"), so
+/// `Option<OrNull<Vec<String>>>` is an optional member that is an array of strings or `null`.
+pub struct OrNull<T>(std::marker::PhantomData<T>);
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for OrNull<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("{}_or_null", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = generator.subschema_for::<T>();
+        schema.insert(OR_NULL.to_owned(), Value::Bool(true));
+        schema
+    }
+}
+
+/// Allow `null` in every subschema [`OrNull`] marked (after [`strip_nulls`], which would
+/// remove it), and drop the marker.
+fn restore_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.remove(OR_NULL).is_some() {
+                let null = Value::from("null");
+                match map.get_mut("type") {
+                    Some(Value::Array(types)) if !types.contains(&null) => types.push(null),
+                    Some(Value::String(t)) if t != "null" => {
+                        let t = Value::from(std::mem::take(t));
+                        map.insert("type".to_owned(), Value::Array(vec![t, null]));
+                    }
+                    // No type: any value, null included, is allowed already.
+                    _ => {}
+                }
+            }
+            map.values_mut().for_each(restore_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(restore_nulls),
+        _ => {}
+    }
 }
 
 /// Remove `null` alternatives that schemars emits for `Option<T>`, recursively.
@@ -364,5 +461,39 @@ pub(crate) fn check_name(what: &str, name: &str) -> Result<(), ToolError> {
         Err(ToolError::InvalidArguments(format!(
             "invalid {what} name {name:?}: use 2-40 lowercase letters, digits or hyphens, starting and ending with a letter or digit (e.g. \"my-app\")"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Schema-only type: an optional nullable list, a required nullable number and an
+    /// optional plain string.
+    #[derive(schemars::JsonSchema)]
+    #[allow(dead_code)]
+    struct Sample {
+        /// Optional, array or null.
+        list: Option<OrNull<Vec<String>>>,
+        /// Required, integer or null.
+        size: OrNull<i64>,
+        /// Optional string, never null.
+        text: Option<String>,
+    }
+
+    #[test]
+    fn or_null_keeps_null_and_option_only_means_optional() {
+        let schema = Value::Object(schema::<Sample>());
+        let props = &schema["properties"];
+        assert_eq!(props["list"]["type"], serde_json::json!(["array", "null"]));
+        assert_eq!(props["list"]["items"]["type"], "string");
+        assert_eq!(
+            props["size"]["type"],
+            serde_json::json!(["integer", "null"])
+        );
+        assert_eq!(props["text"]["type"], "string");
+        assert_eq!(schema["required"], serde_json::json!(["size"]));
+        assert!(!schema.to_string().contains(OR_NULL), "{schema}");
+        assert!(!schema.to_string().contains("anyOf"), "{schema}");
     }
 }

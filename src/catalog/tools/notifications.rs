@@ -5,7 +5,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{NoArgs, def, get, json_output, post, put_opt, schema};
+use super::outputs::Answer;
+use super::{NoArgs, def, get, json_output, post, put_opt, result_schema, schema};
 use crate::catalog::{
     Access, Guard, Method, Scope, ToolContext, ToolDef, ToolError, ToolOutput, Toolset, mask,
 };
@@ -15,6 +16,7 @@ const MANAGE: Guard = Guard::Scopes(&[&[Scope::NotificationsManage]]);
 pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "Show the deploy notification settings: whether Slack and a generic webhook are configured (URLs masked to their host) and which events notify.",
+        output_schema: Some(result_schema::<NotificationSettings>),
         ..def(
             "get_notifications",
             "Get notification settings",
@@ -29,6 +31,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Change the deploy notification settings. Only the fields you pass change; an empty URL turns that channel off.",
+        output_schema: Some(result_schema::<NotificationSettings>),
         idempotent: true,
         ..def(
             "update_notifications",
@@ -44,6 +47,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Send a test notification to the configured channels.",
+        output_schema: Some(result_schema::<Answer>),
         ..def(
             "test_notifications",
             "Send test notification",
@@ -73,6 +77,21 @@ pub struct NotificationArgs {
     /// Notify on failed deploys.
     #[serde(default)]
     pub on_failure: Option<bool>,
+}
+
+/// Deploy notification settings; URLs reduced to their host ("https://host/***").
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct NotificationSettings {
+    /// Slack webhook, masked ("" = off).
+    slack_webhook_url: Option<String>,
+    /// Generic webhook, masked ("" = off).
+    generic_url: Option<String>,
+    /// Notify on successful deploys.
+    on_success: Option<bool>,
+    /// Notify on failed deploys.
+    on_failure: Option<bool>,
 }
 
 /// The config with both URLs reduced to their host.

@@ -6,10 +6,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::apps::APP_SUMMARY;
+use super::apps::{APP_SUMMARY, AppSummary};
+use super::outputs::Outcome;
 use super::{
-    NoArgs, array, check_name, def, get, list_output, output, post, project, put_opt, schema,
-    str_field,
+    NoArgs, OrNull, array, check_name, def, get, list_output, output, post, project, put_opt,
+    result_schema, schema, str_field,
 };
 use crate::catalog::resolve::{Kind, resolve, server_id};
 use crate::catalog::{
@@ -36,7 +37,7 @@ pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "List projects (groups of services) with their status and service count.",
         aliases: &["paas_list_projects"],
-        output_schema: Some(schema::<ProjectListOutput>),
+        output_schema: Some(result_schema::<ProjectListOutput>),
         ..def(
             "list_projects",
             "List projects",
@@ -51,6 +52,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Show one project and its services.",
+        output_schema: Some(result_schema::<ProjectDetailOutput>),
         ..def(
             "get_project",
             "Get project",
@@ -65,6 +67,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Create an empty project; add services with deploy or deploy_directory (project argument). A taken name gets a -2, -3… suffix.",
+        output_schema: Some(result_schema::<ProjectSummaryOut>),
         ..def(
             "create_project",
             "Create project",
@@ -79,6 +82,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Rename a project and/or change its description (to change only the description, pass the current name as name).",
+        output_schema: Some(result_schema::<ProjectSummaryOut>),
         idempotent: true,
         ..def(
             "rename_project",
@@ -94,6 +98,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Delete a project AND all of its services. Cannot be undone.",
+        output_schema: Some(result_schema::<Outcome>),
         idempotent: true,
         ..def(
             "delete_project",
@@ -109,6 +114,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Show the deploy configuration of a compose or Dockerfile project (source, paths, env var names; secret values masked).",
+        output_schema: Some(result_schema::<ProjectConfig>),
         ..def(
             "get_project_config",
             "Get project config",
@@ -123,6 +129,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Change the deploy configuration of a compose or Dockerfile project. Only the fields you pass change; the rest is kept. Redeploy with redeploy_project to apply.",
+        output_schema: Some(result_schema::<AppSummary>),
         idempotent: true,
         ..def(
             "update_project_config",
@@ -237,11 +244,68 @@ pub struct ProjectSummaryOut {
     /// Id of the primary service.
     primary_service_id: Option<String>,
     /// Per-service id, name and status.
-    service_statuses: Option<Vec<serde_json::Value>>,
+    service_statuses: Option<Vec<ServiceStatus>>,
     /// Server the services run on.
     server_id: Option<String>,
     /// Creation time (RFC 3339).
     created_at: Option<String>,
+}
+
+/// A service's status inside a project summary.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct ServiceStatus {
+    /// App id.
+    id: Option<String>,
+    /// App name.
+    name: Option<String>,
+    /// building, running, stopped or failed.
+    status: Option<String>,
+}
+
+/// Output of get_project: the project and its services.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct ProjectDetailOutput {
+    #[serde(flatten)]
+    project: ProjectSummaryOut,
+    /// Its services (apps).
+    services: Vec<AppSummary>,
+}
+
+/// The deploy configuration of a compose or Dockerfile project; secret values masked.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ProjectConfig {
+    /// Project id.
+    project_id: Option<String>,
+    /// compose, dockerfile or dockerfile-inline.
+    deploy_type: Option<String>,
+    /// Id of the primary service.
+    primary_service_id: Option<String>,
+    /// Git repository URL.
+    git_repo: Option<String>,
+    /// Git branch.
+    branch: Option<String>,
+    /// Subdirectory that is built.
+    root_dir: Option<String>,
+    /// Compose file path.
+    compose_path: Option<String>,
+    /// Inline compose file.
+    compose_content: Option<String>,
+    /// Dockerfile path.
+    dockerfile_path: Option<String>,
+    /// Inline Dockerfile.
+    dockerfile_content: Option<String>,
+    /// Env vars, KEY -> value; secret values are "***".
+    env_vars: Option<OrNull<BTreeMap<String, String>>>,
+    /// Names of the env vars whose values are secret.
+    secret_keys: Option<OrNull<Vec<String>>>,
+    /// Redeploys on every push.
+    auto_deploy: Option<bool>,
+    /// Number of services.
+    service_count: Option<i64>,
 }
 
 async fn list_projects(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {

@@ -5,9 +5,10 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::outputs::{Answer, Outcome};
 use super::{
     NoArgs, array, check_name, def, get, json_output, list_output, output, post, project, put_opt,
-    schema, str_field,
+    result_schema, schema, str_field,
 };
 use crate::catalog::resolve::{Kind, resolve};
 use crate::catalog::{
@@ -32,6 +33,7 @@ const SERVER_SUMMARY: &[&str] = &[
 pub const TOOLS: &[ToolDef] = &[
     ToolDef {
         description: "List the servers apps can run on (\"localhost\" is the PaaS host) with address and connection status.",
+        output_schema: Some(result_schema::<ServerListOutput>),
         ..def(
             "list_servers",
             "List servers",
@@ -46,6 +48,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Register an existing machine reachable over SSH. The answer contains the public key to add to its authorized_keys; then run test_server.",
+        output_schema: Some(result_schema::<Server>),
         ..def(
             "create_server",
             "Add server",
@@ -60,6 +63,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Create a new cloud VM (Hetzner, DigitalOcean or Vultr) with the given provider API token and register it as a server. Costs money at the provider.",
+        output_schema: Some(result_schema::<Server>),
         ..def(
             "create_cloud_server",
             "Create cloud server",
@@ -74,6 +78,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Change a server's name and description.",
+        output_schema: Some(result_schema::<Outcome>),
         idempotent: true,
         ..def(
             "update_server",
@@ -89,6 +94,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Remove a server from the PaaS (not localhost; refused while apps are deployed on it).",
+        output_schema: Some(result_schema::<Outcome>),
         idempotent: true,
         ..def(
             "delete_server",
@@ -104,6 +110,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Test the SSH and Docker connection to a server and record its status.",
+        output_schema: Some(result_schema::<ServerTest>),
         idempotent: true,
         ..def(
             "test_server",
@@ -119,6 +126,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Show the SSH public key to add to a server's authorized_keys.",
+        output_schema: Some(result_schema::<PublicKey>),
         ..def(
             "get_server_public_key",
             "Get server SSH key",
@@ -133,6 +141,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Whether a Cloudflare API token is saved on the PaaS (for create_dns_record).",
+        output_schema: Some(result_schema::<CloudflareStatus>),
         ..def(
             "cloudflare_status",
             "Cloudflare status",
@@ -147,6 +156,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Save a Cloudflare API token on the PaaS (verified against Cloudflare first).",
+        output_schema: Some(result_schema::<Answer>),
         idempotent: true,
         ..def(
             "save_cloudflare_token",
@@ -162,6 +172,7 @@ pub const TOOLS: &[ToolDef] = &[
     },
     ToolDef {
         description: "Delete the saved Cloudflare API token.",
+        output_schema: Some(result_schema::<Answer>),
         idempotent: true,
         ..def(
             "delete_cloudflare_token",
@@ -253,6 +264,71 @@ pub struct UpdateServerArgs {
 pub struct CloudflareTokenArgs {
     /// Cloudflare API token with DNS edit permission.
     pub token: String,
+}
+
+/// Output of list_servers.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct ServerListOutput {
+    /// The servers.
+    servers: Vec<Server>,
+    /// Number of servers.
+    count: usize,
+}
+
+/// A server apps can run on (spec §6.4).
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Server {
+    /// Server id ("localhost" = the PaaS host).
+    id: String,
+    /// Display name.
+    name: Option<String>,
+    /// Description.
+    description: Option<String>,
+    /// IP address or hostname.
+    ip: Option<String>,
+    /// SSH port.
+    port: Option<i64>,
+    /// SSH user.
+    ssh_user: Option<String>,
+    /// True for the PaaS host itself.
+    is_local: Option<bool>,
+    /// connected, error or unknown.
+    status: Option<String>,
+    /// Last connection test (RFC 3339).
+    last_checked: Option<String>,
+    /// SSH public key to add to the server's authorized_keys (create only).
+    public_key: Option<String>,
+}
+
+/// Output of test_server (a failed test is a tool error).
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ServerTest {
+    /// connected.
+    status: Option<String>,
+    /// Docker version on the server.
+    docker_version: Option<String>,
+}
+
+/// Output of get_server_public_key.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct PublicKey {
+    /// SSH public key for authorized_keys ("" for localhost).
+    public_key: Option<String>,
+}
+
+/// Output of cloudflare_status.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+pub struct CloudflareStatus {
+    /// True when a Cloudflare token is saved.
+    connected: Option<bool>,
 }
 
 async fn list_servers(ctx: &ToolContext, _: NoArgs) -> Result<ToolOutput, ToolError> {

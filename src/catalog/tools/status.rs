@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{NoArgs, array, def, get, output, schema};
+use super::{NoArgs, array, def, get, output, result_schema, schema};
 use crate::catalog::tools::apps::app_line;
 use crate::catalog::{
     Access, Guard, Method, Scope, StatusSnapshot, ToolContext, ToolDef, ToolError, ToolOutput,
@@ -15,7 +15,7 @@ use crate::catalog::{
 pub const TOOLS: &[ToolDef] = &[ToolDef {
     description: "Show how this MCP server is connected to Better-PaaS: URL, context, agent, observed token scopes, which tools are hidden and which scope would unlock them, any problem and the command that fixes it, plus a summary of the apps when the token can read them.",
     idempotent: true,
-    output_schema: Some(schema::<StatusOutput>),
+    output_schema: Some(result_schema::<StatusOutput>),
     ..def(
         "paas_status",
         "Connection status",

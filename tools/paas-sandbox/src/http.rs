@@ -50,7 +50,8 @@ pub struct Call {
     pub body_too_large: bool,
     pub actor: Option<Actor>,
     pub ip: IpAddr,
-    /// Multipart parts for `/upload` routes; `Err` carries the parse error.
+    /// Multipart parts for `/upload` routes; `Err` is the message of the 400 (a parse error
+    /// or a limit).
     pub parts: Option<Result<Vec<Part>, String>>,
 }
 

@@ -30,6 +30,7 @@ mod faults;
 mod handlers;
 mod http;
 mod model;
+mod multipart;
 pub mod routes;
 mod security;
 mod seed;

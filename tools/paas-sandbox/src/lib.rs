@@ -31,6 +31,7 @@ mod handlers;
 mod http;
 mod model;
 mod multipart;
+mod origin;
 pub mod routes;
 mod security;
 mod seed;

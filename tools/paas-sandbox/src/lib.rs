@@ -32,11 +32,13 @@ mod http;
 mod model;
 mod multipart;
 mod origin;
+mod pageviews;
 pub mod routes;
 mod security;
 mod seed;
 mod server;
 mod state;
+mod useragent;
 mod util;
 mod validate;
 

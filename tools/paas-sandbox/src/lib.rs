@@ -18,6 +18,10 @@
 //!   exercised; everything else builds successfully after [`SandboxOptions::build_time`].
 //! - The outside world (GitHub, Cloudflare, S3, SSH, cloud providers, Slack) is never
 //!   contacted: routes answer as upstream does when it is not configured or unreachable.
+//!
+//! Known differences from upstream's JSON decoding: `Bad request: <reason>` carries serde's
+//! reason, not Go's text, and body keys must match exactly (Go's decoder also accepts them
+//! in another case, e.g. `ID` for `id`).
 
 // Handlers return ready-made HTTP responses as their error type; boxing them buys nothing.
 #![allow(clippy::result_large_err)]

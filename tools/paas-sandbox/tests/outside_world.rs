@@ -111,6 +111,13 @@ async fn uploads_of_several_mib_are_accepted() {
     )
     .await;
     assert_eq!(s, 200, "3 MiB archive into a project: {v}");
+    // Not multipart at all: the parser's own reason, in the sandbox's 400 shape.
+    let (s, v) = post(&sb, "/api/deploy/upload", &admin, json!({"name": "x"})).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().starts_with("Bad request: "),
+        "{v}"
+    );
     sb.shutdown().await;
 }
 

@@ -2,6 +2,7 @@
 //!
 //! The admin token comes from `ADMIN_TOKEN` (like upstream), else `--admin-token-file`, else
 //! it is generated and shown once in the stderr banner. Never from a process argument.
+//! `TRUST_PROXY` (`true`/`1`/`yes`) is read from the environment too, like upstream.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -83,7 +84,7 @@ pub async fn run(args: Args, _global: &Global) -> anyhow::Result<ExitCode> {
         fault_route: args.enable_faults,
         ui_url: args.ui_url,
         rate_limit: !args.no_rate_limit,
-        ..SandboxOptions::default()
+        trust_proxy: SandboxOptions::trust_proxy_from_env(),
     };
     paas_sandbox::run_foreground(opts).await?;
     Ok(ExitCode::SUCCESS)

@@ -7,8 +7,8 @@ use std::net::IpAddr;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// Who is calling, once the auth gate (or `/api/auth/verify`) has decided.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +50,8 @@ pub struct Call {
     pub body_too_large: bool,
     pub actor: Option<Actor>,
     pub ip: IpAddr,
-    /// Multipart parts for `/upload` routes; `Err` carries the parse error.
+    /// Multipart parts for `/upload` routes; `Err` is the message of the 400 (a parse error
+    /// or a limit).
     pub parts: Option<Result<Vec<Part>, String>>,
 }
 
@@ -60,22 +61,33 @@ impl Call {
         self.query.get(key).map(String::as_str).unwrap_or("")
     }
 
-    /// Decodes the JSON body like Go's `json.NewDecoder(r.Body).Decode`: unknown fields
-    /// ignored; failures become `400 Bad request: <reason>`.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Response> {
+    /// Decodes the JSON body like Go's `json.NewDecoder(r.Body).Decode` (see [`decode`]);
+    /// failures become `400 Bad request: <reason>`.
+    pub fn json<T: DeserializeOwned + Default>(&self) -> Result<T, Response> {
         if self.body_too_large {
             return Err(err(400, "Bad request: http: request body too large"));
         }
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Err(err(400, "Bad request: EOF"));
         }
-        serde_json::from_slice(&self.body).map_err(|e| err(400, &format!("Bad request: {e}")))
+        decode(&self.body).map_err(|e| err(400, &format!("Bad request: {e}")))
     }
 
     /// The bearer token from `Authorization: Bearer <t>` (scheme case-insensitive, trimmed).
     pub fn bearer(&self) -> String {
         bearer(&self.headers)
     }
+}
+
+/// What upstream's `json.NewDecoder(r.Body).Decode(&v)` does with a body, so the same
+/// requests succeed: only the first JSON value is read and whatever follows it is left
+/// unread (no "trailing characters" error), `null` leaves `v` at its zero value, and
+/// unknown fields are ignored (every body type is `#[serde(default)]` without
+/// `deny_unknown_fields`). Go also matches keys case-insensitively; the sandbox does not
+/// (see the crate docs' known differences).
+pub fn decode<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, serde_json::Error> {
+    let mut first = serde_json::Deserializer::from_slice(body);
+    Ok(Option::<T>::deserialize(&mut first)?.unwrap_or_default())
 }
 
 /// Extracts the bearer token; empty when there is none.

@@ -18,6 +18,10 @@
 //!   exercised; everything else builds successfully after [`SandboxOptions::build_time`].
 //! - The outside world (GitHub, Cloudflare, S3, SSH, cloud providers, Slack) is never
 //!   contacted: routes answer as upstream does when it is not configured or unreachable.
+//!
+//! Known differences from upstream's JSON decoding: `Bad request: <reason>` carries serde's
+//! reason, not Go's text, and body keys must match exactly (Go's decoder also accepts them
+//! in another case, e.g. `ID` for `id`).
 
 // Handlers return ready-made HTTP responses as their error type; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
@@ -30,11 +34,15 @@ mod faults;
 mod handlers;
 mod http;
 mod model;
+mod multipart;
+mod origin;
+mod pageviews;
 pub mod routes;
 mod security;
 mod seed;
 mod server;
 mod state;
+mod useragent;
 mod util;
 mod validate;
 
@@ -73,7 +81,8 @@ pub struct SandboxOptions {
     /// Upstream's 20 rps / burst 40 per-IP limiter. On by default; table-driven suites that
     /// fire hundreds of requests from one IP turn it off.
     pub rate_limit: bool,
-    /// Honour `X-Forwarded-For` / `X-Real-IP` like upstream's `TRUST_PROXY=true`.
+    /// Honour `X-Forwarded-For` / `X-Real-IP` like upstream's `TRUST_PROXY=true`
+    /// ([`SandboxOptions::trust_proxy_from_env`] reads that variable).
     pub trust_proxy: bool,
 }
 
@@ -111,6 +120,22 @@ impl Default for SandboxOptions {
             trust_proxy: false,
         }
     }
+}
+
+impl SandboxOptions {
+    /// Upstream's `TRUST_PROXY` environment variable (spec §1.7), for `paas sandbox` to read
+    /// the way it reads `ADMIN_TOKEN`: see [`is_trusted_proxy_value`].
+    pub fn trust_proxy_from_env() -> bool {
+        std::env::var("TRUST_PROXY").is_ok_and(|v| is_trusted_proxy_value(&v))
+    }
+}
+
+/// Whether a `TRUST_PROXY` value turns proxy headers on: `true`, `1` or `yes` (any case).
+pub fn is_trusted_proxy_value(value: &str) -> bool {
+    let v = value.trim();
+    ["true", "1", "yes"]
+        .iter()
+        .any(|t| v.eq_ignore_ascii_case(t))
 }
 
 /// An agent created through the admin API; `token` is shown once, like upstream.

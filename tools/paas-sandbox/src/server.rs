@@ -10,7 +10,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::FromRequest;
 use axum::http::{HeaderValue, Method, Request, header};
 use axum::response::Response;
 use http_body_util::BodyExt;
@@ -21,13 +20,12 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::faults::FaultKind;
-use crate::http::{self, Actor, Call, Part};
+use crate::http::{self, Actor, Call};
 use crate::routes::{self, Guard};
 use crate::state::Inner;
 use crate::util::{self, lock};
 
 const JSON_LIMIT: usize = 2 << 20;
-const UPLOAD_LIMIT: usize = 500 << 20;
 const WEBHOOK_LIMIT: usize = 5 << 20;
 
 /// Error returned to hyper to abort a connection (the `DropConnection` fault).
@@ -175,7 +173,7 @@ async fn pipeline(inner: &Arc<Inner>, req: Request<Body>, peer: SocketAddr) -> R
 async fn api(inner: &Arc<Inner>, req: Request<Body>, ip: IpAddr, path: String) -> Response {
     let (parts, body) = req.into_parts();
     let limit = if path.ends_with("/upload") {
-        UPLOAD_LIMIT
+        crate::multipart::MAX_BODY
     } else if path.starts_with("/api/webhooks/github/") {
         WEBHOOK_LIMIT
     } else {
@@ -243,7 +241,7 @@ async fn gate_and_route(
         return http::method_not_allowed();
     }
     if route.path.ends_with("/upload") {
-        call.parts = Some(parse_multipart(call).await);
+        call.parts = Some(crate::multipart::parse(call).await);
     }
     (route.handler)(inner, call)
 }
@@ -353,35 +351,7 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Parses the multipart body of an upload route.
-async fn parse_multipart(call: &Call) -> Result<Vec<Part>, String> {
-    if call.body_too_large {
-        return Err("http: request body too large".into());
-    }
-    let mut req = Request::new(Body::from(call.body.clone()));
-    *req.headers_mut() = call.headers.clone();
-    *req.method_mut() = call.method.clone();
-    let mut mp = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|e| e.body_text())?;
-    let mut parts = Vec::new();
-    while let Some(field) = mp.next_field().await.map_err(|e| e.body_text())? {
-        let name = field.name().unwrap_or("").to_string();
-        let file_name = field.file_name().map(str::to_string);
-        let data = field.bytes().await.map_err(|e| e.body_text())?;
-        parts.push(Part {
-            name,
-            file_name,
-            data,
-        });
-        if parts.len() > 20_000 {
-            return Err("too many files".into());
-        }
-    }
-    Ok(parts)
-}
-
-/// Reads a whole body (used by the fault route).
+/// Reads a whole body (the fault route, axum rejections).
 pub async fn read_all(body: Body) -> Bytes {
     body.collect()
         .await

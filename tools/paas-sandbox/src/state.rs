@@ -36,8 +36,10 @@ pub struct Db {
     pub backups: Vec<Backup>,
     pub backup_config: BackupConfig,
     pub notifications: NotificationConfig,
-    /// Runtime log lines per app id (already `[RFC3339] line`).
+    /// Runtime log lines per app id (already `[RFC3339] line`): the app's own output only.
     pub runtime_logs: BTreeMap<String, Vec<String>>,
+    /// `/api/track` page views per app id, oldest first.
+    pub page_views: BTreeMap<String, Vec<crate::pageviews::PageView>>,
     /// Redis add-on key stores, per add-on id.
     pub redis: BTreeMap<String, BTreeMap<String, String>>,
     /// SQLite images of SQL add-ons (hex), refreshed before every save.

@@ -144,3 +144,72 @@ async fn lockout_after_five_failures_with_retry_after() {
     assert_eq!(v["error"], "Too many failed attempts. Try again later.");
     sb.shutdown().await;
 }
+
+/// A raw JSON body, as curl `-d` sends it.
+async fn post_raw(sb: &paas_sandbox::Sandbox, path: &str, body: &str) -> (u16, serde_json::Value) {
+    let r = client()
+        .post(format!("{}{path}", sb.url()))
+        .bearer_auth(sb.admin_token())
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or_default())
+}
+
+/// Bodies are decoded like Go's `json.NewDecoder(r.Body).Decode`: the first value only, and
+/// `null` is a no-op that leaves every field empty.
+#[tokio::test]
+async fn json_bodies_decode_like_gos_decoder() {
+    let sb = start().await;
+    let admin = sb.admin_token().to_string();
+    let (_, app) = post(
+        &sb,
+        "/api/deploy",
+        &admin,
+        json!({"name": "dec", "gitRepo": "g"}),
+    )
+    .await;
+    let id = app["id"].as_str().unwrap();
+    wait_built(&sb, &admin, id).await;
+    let (s, v) = post_raw(
+        &sb,
+        "/api/apps/start",
+        &format!(r#"{{"id":"{id}"}} trailing"#),
+    )
+    .await;
+    assert_eq!(s, 200, "data after the first value is not read: {v}");
+    let (s, v) = post_raw(
+        &sb,
+        "/api/apps/stop",
+        &format!(r#"{{"id":"{id}"}}{{"id":"x"}}"#),
+    )
+    .await;
+    assert_eq!(
+        (s, v["status"].clone()),
+        (200, json!("stopped")),
+        "first value wins"
+    );
+    let (s, v) = post_raw(&sb, "/api/apps/start", "null").await;
+    assert_eq!(
+        (s, v),
+        (404, json!({"error": "App not found"})),
+        "null: empty id"
+    );
+    let (s, v) = post_raw(&sb, "/api/deploy", " null ").await;
+    assert_eq!(s, 400, "null reaches validation: {v}");
+    assert!(
+        !v["error"].as_str().unwrap().starts_with("Bad request"),
+        "{v}"
+    );
+    let (s, v) = post_raw(&sb, "/api/apps/start", "").await;
+    assert_eq!((s, v), (400, json!({"error": "Bad request: EOF"})));
+    let (s, v) = post_raw(&sb, "/api/apps/start", r#"{"id": "#).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().starts_with("Bad request: "),
+        "{v}"
+    );
+    sb.shutdown().await;
+}

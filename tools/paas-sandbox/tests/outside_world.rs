@@ -70,6 +70,95 @@ async fn upload_deploys_zip_or_files() {
     sb.shutdown().await;
 }
 
+/// Spec §1.8: uploads are capped at 500 MiB, not at axum's 2 MB extractor default.
+#[tokio::test]
+async fn uploads_of_several_mib_are_accepted() {
+    let sb = start().await;
+    let admin = sb.admin_token().to_string();
+    let mut zip = b"PK\x03\x04".to_vec();
+    zip.resize(3 << 20, 7);
+    let (s, v) = upload(
+        &sb,
+        "/api/deploy/upload",
+        Form::new()
+            .text("config", json!({"name": "big-zip"}).to_string())
+            .part("archive", Part::bytes(zip.clone()).file_name("src.zip")),
+    )
+    .await;
+    assert_eq!(s, 200, "3 MiB archive: {v}");
+    let (s, v) = upload(
+        &sb,
+        "/api/deploy/upload",
+        Form::new()
+            .text("config", json!({"name": "big-file"}).to_string())
+            .part(
+                "files",
+                Part::bytes(vec![b'x'; 3 << 20]).file_name("blob.bin"),
+            )
+            .text("paths", "blob.bin"),
+    )
+    .await;
+    assert_eq!(s, 200, "3 MiB file: {v}");
+    let (s, project) = post(&sb, "/api/projects/create", &admin, json!({"name": "up"})).await;
+    assert_eq!(s, 200, "{project}");
+    let cfg = json!({"name": "big-svc", "projectId": project["id"]}).to_string();
+    let (s, v) = upload(
+        &sb,
+        "/api/projects/services/deploy/upload",
+        Form::new()
+            .text("config", cfg)
+            .part("archive", Part::bytes(zip).file_name("src.zip")),
+    )
+    .await;
+    assert_eq!(s, 200, "3 MiB archive into a project: {v}");
+    // Not multipart at all: the parser's own reason, in the sandbox's 400 shape.
+    let (s, v) = post(&sb, "/api/deploy/upload", &admin, json!({"name": "x"})).await;
+    assert_eq!(s, 400, "{v}");
+    assert!(
+        v["error"].as_str().unwrap().starts_with("Bad request: "),
+        "{v}"
+    );
+    sb.shutdown().await;
+}
+
+/// A raw multipart body of `n` one-byte files (reqwest's `Form` chains one stream per part,
+/// which overflows the stack at this size).
+async fn upload_many_files(sb: &paas_sandbox::Sandbox, n: usize) -> (u16, Value) {
+    const B: &str = "sandbox-boundary";
+    let mut body = format!(
+        "--{B}\r\nContent-Disposition: form-data; name=\"config\"\r\n\r\n{}\r\n",
+        json!({"name": format!("many-{n}")})
+    );
+    for i in 0..n {
+        body += &format!(
+            "--{B}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"f{i}\"\r\n\r\nx\r\n\
+             --{B}\r\nContent-Disposition: form-data; name=\"paths\"\r\n\r\nf{i}\r\n"
+        );
+    }
+    body += &format!("--{B}--\r\n");
+    let r = client()
+        .post(format!("{}/api/deploy/upload", sb.url()))
+        .bearer_auth(sb.admin_token())
+        .header("Content-Type", format!("multipart/form-data; boundary={B}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Spec §1.8: at most 10 000 files per upload; the limit keeps the sandbox's own message.
+#[tokio::test]
+async fn upload_takes_ten_thousand_files_and_refuses_more() {
+    let sb = start().await;
+    let (s, v) = upload_many_files(&sb, 10_000).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = upload_many_files(&sb, 10_001).await;
+    assert_eq!((s, v), (400, json!({"error": "too many files"})));
+    sb.shutdown().await;
+}
+
 fn sign(secret: &str, body: &[u8]) -> String {
     let mut k = secret.as_bytes().to_vec();
     k.resize(64, 0);

@@ -102,3 +102,46 @@ async fn runtime_logs_and_stats_stream() {
     assert!(f["cpuUsage"].is_number());
     sb.shutdown().await;
 }
+
+/// Opens `/ws/stats` with `origin` (if any); the handshake status and body.
+async fn stats_with_origin(sb: &paas_sandbox::Sandbox, origin: Option<&str>) -> (u16, String) {
+    use tokio_tungstenite::tungstenite::{Error, client::IntoClientRequest};
+    let t = ticket(sb, sb.admin_token()).await;
+    let mut req = format!("ws://{}/ws/stats?ticket={t}", sb.addr())
+        .into_client_request()
+        .unwrap();
+    if let Some(o) = origin {
+        req.headers_mut().insert("Origin", o.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(req).await {
+        Ok((_, resp)) => (resp.status().as_u16(), String::new()),
+        Err(Error::Http(resp)) => {
+            let body = resp.body().clone().unwrap_or_default();
+            (resp.status().as_u16(), String::from_utf8(body).unwrap())
+        }
+        Err(e) => panic!("handshake: {e}"),
+    }
+}
+
+/// Spec §8.3 step 3: no Origin, the API's hostname or the dashboard's origin are upgraded;
+/// any other origin is refused with a plain-text 403 before the upgrade.
+#[tokio::test]
+async fn websocket_origin_check() {
+    let sb = start_with(paas_sandbox::SandboxOptions {
+        ui_url: Some("https://dash.example:3000/".into()),
+        ..Default::default()
+    })
+    .await;
+    let (s, body) = stats_with_origin(&sb, Some("http://evil.example.com")).await;
+    assert_eq!((s, body.as_str()), (403, "Forbidden\n"));
+    assert_eq!(stats_with_origin(&sb, None).await.0, 101);
+    let same_host = format!("http://{}", sb.addr());
+    assert_eq!(stats_with_origin(&sb, Some(&same_host)).await.0, 101);
+    let other_port = "http://127.0.0.1:3000";
+    assert_eq!(stats_with_origin(&sb, Some(other_port)).await.0, 101);
+    let dashboard = "https://dash.example:3000";
+    assert_eq!(stats_with_origin(&sb, Some(dashboard)).await.0, 101);
+    let (s, _) = stats_with_origin(&sb, Some("https://dash.example.evil:3000")).await;
+    assert_eq!(s, 403);
+    sb.shutdown().await;
+}

@@ -1,17 +1,18 @@
 //! Analytics and the GitHub webhook receiver (spec §3.11).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::background;
 use crate::handlers::deploy::start_deployment;
 use crate::http::{Call, err, ok};
+use crate::pageviews::{self, PageView};
 use crate::state::Inner;
 use crate::util::lock;
 
@@ -24,15 +25,8 @@ fn days(call: &Call) -> i64 {
     }
 }
 
-/// Page views recorded through `/api/track`, per app.
-fn views(inner: &Inner, app_id: &str) -> (i64, i64) {
-    let db = lock(&inner.db);
-    let n = db
-        .runtime_logs
-        .get(app_id)
-        .map(|l| l.iter().filter(|x| x.contains("[track]")).count() as i64)
-        .unwrap_or(0);
-    (n, n.min(1).max(n / 2))
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
 }
 
 /// `GET /api/analytics?id=&days=`.
@@ -41,52 +35,64 @@ pub fn app(inner: &Arc<Inner>, call: &mut Call) -> Response {
     if id.is_empty() {
         return err(400, "Missing id");
     }
-    let Some(name) = lock(&inner.db).app(&id).map(|a| a.name.clone()) else {
+    let db = lock(&inner.db);
+    let Some(name) = db.app(&id).map(|a| a.name.clone()) else {
         return err(404, "App not found");
     };
-    let (v, u) = views(inner, &id);
-    let today = chrono::Utc::now().date_naive();
     let d = days(call);
-    let series: Vec<_> = (0..d)
-        .rev()
-        .map(|i| {
-            let date = today - chrono::Duration::days(i);
-            let (vv, uu) = if i == 0 { (v, u) } else { (0, 0) };
-            json!({"date": date.to_string(), "views": vv, "visitors": uu})
-        })
-        .collect();
+    let views = db.page_views.get(&id).map(Vec::as_slice).unwrap_or(&[]);
+    let r = pageviews::report(views, d, today());
+    drop(db);
     ok(&json!({
         "appId": id, "appName": name, "rangeDays": d,
-        "totalViews": v, "totalVisitors": u, "timeseries": series,
-        "topPages": [], "topReferrers": [], "browsers": [], "os": [], "devices": [],
+        "totalViews": r.total_views, "totalVisitors": r.total_visitors,
+        "timeseries": r.timeseries,
+        "topPages": r.top_pages, "topReferrers": r.top_referrers,
+        "browsers": r.browsers, "os": r.os, "devices": r.devices,
     }))
 }
 
 /// `GET /api/analytics/overview?days=`.
-pub fn overview(inner: &Arc<Inner>, _call: &mut Call) -> Response {
-    let apps: Vec<(String, String)> = lock(&inner.db)
+pub fn overview(inner: &Arc<Inner>, call: &mut Call) -> Response {
+    let d = days(call);
+    let today = today();
+    let db = lock(&inner.db);
+    let v: Vec<_> = db
         .apps
         .iter()
-        .map(|a| (a.id.clone(), a.name.clone()))
-        .collect();
-    let v: Vec<_> = apps
-        .into_iter()
-        .map(|(id, name)| {
-            let (v, u) = views(inner, &id);
-            json!({"appId": id, "appName": name, "views": v, "visitors": u})
+        .map(|a| {
+            let views = db.page_views.get(&a.id).map(Vec::as_slice).unwrap_or(&[]);
+            let (v, u) = pageviews::totals(views, d, today);
+            json!({"appId": a.id, "appName": a.name, "views": v, "visitors": u})
         })
         .collect();
+    drop(db);
     ok(&v)
 }
 
-/// `POST /api/track`: always 204, never audited.
+/// The beacon body (spec §3.11); anything else is ignored.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct TrackReq {
+    s: String,
+    p: String,
+    r: String,
+}
+
+/// `POST /api/track`: always 204, never audited. The view is kept with the app's analytics,
+/// never in its runtime logs.
 pub fn track(inner: &Arc<Inner>, call: &mut Call) -> Response {
-    if let Ok(v) = serde_json::from_slice::<BTreeMap<String, serde_json::Value>>(&call.body) {
-        let app = v.get("s").and_then(|s| s.as_str()).unwrap_or("");
-        let path = v.get("p").and_then(|s| s.as_str()).unwrap_or("/");
+    if let Ok(t) = call.json::<TrackReq>() {
+        let ua = call
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
         let mut db = lock(&inner.db);
-        if db.app(app).is_some() {
-            db.runtime_line(app, &format!("[track] {path}"));
+        if db.app(&t.s).is_some() {
+            let view = PageView::new(&t.p, &t.r, call.ip, ua);
+            let views = db.page_views.entry(t.s).or_default();
+            pageviews::record(views, view, today());
         }
     }
     let mut r = Response::new(Body::empty());

@@ -101,6 +101,7 @@ pub fn remove_app(db: &mut Db, id: &str) {
     db.deployments.retain(|d| d.app_id != id);
     db.cron.retain(|c| c.app_id != id);
     db.runtime_logs.remove(id);
+    db.page_views.remove(id);
     for addon in db.addons.iter_mut() {
         addon.attached_apps.retain(|a| a != id);
     }

@@ -22,7 +22,7 @@ struct VerifyBody {
 pub fn verify(inner: &Arc<Inner>, call: &mut Call) -> Response {
     let mut token = call.bearer();
     if token.is_empty() {
-        token = serde_json::from_slice::<VerifyBody>(&call.body)
+        token = crate::http::decode::<VerifyBody>(&call.body)
             .map(|b| b.token.trim().to_string())
             .unwrap_or_default();
     }

@@ -97,7 +97,7 @@ struct ExchangeReq {
 
 /// `POST /api/connect/agent/exchange`: one-time; the entry is burnt before the comparison.
 pub fn exchange(inner: &Arc<Inner>, call: &mut Call) -> Response {
-    let r: ExchangeReq = match serde_json::from_slice(&call.body) {
+    let r: ExchangeReq = match crate::http::decode(&call.body) {
         Ok(r) => r,
         Err(_) => return err(400, "Invalid request"),
     };

@@ -386,7 +386,7 @@ pub fn project_upload(inner: &Arc<Inner>, call: &mut Call) -> Response {
 fn upload_common(inner: &Arc<Inner>, call: &mut Call, project: bool) -> Response {
     let parts = match call.parts.take() {
         Some(Ok(p)) => p,
-        Some(Err(e)) => return err(400, &format!("Bad request: {e}")),
+        Some(Err(e)) => return err(400, &e),
         None => return err(400, "Bad request: expected multipart form"),
     };
     let Some(config) = parts.iter().find(|p| p.name == "config") else {
@@ -411,14 +411,6 @@ fn upload_common(inner: &Arc<Inner>, call: &mut Call, project: bool) -> Response
         return err(400, "no files uploaded");
     } else if files != paths {
         return err(400, "files and paths count mismatch");
-    } else if files > 10_000 {
-        return err(400, "too many files");
-    }
-    if parts
-        .iter()
-        .any(|p| p.name == "files" && p.data.len() > 100 << 20)
-    {
-        return err(400, "file too large");
     }
     if r.name.is_empty() {
         return err(400, "name is required");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::http::Request;
+use axum::http::{HeaderValue, Request, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::http::{not_found_page, text};
@@ -40,6 +40,9 @@ pub async fn handle(inner: &Arc<Inner>, req: Request<Body>, _ip: IpAddr) -> Resp
         let first = scopes.first().copied().unwrap_or("");
         return text(403, &format!("Forbidden: missing scope {first}"));
     }
+    if let Some(refused) = check_origin(inner, &req) {
+        return refused;
+    }
     let (mut parts, _body) = req.into_parts();
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
         Ok(u) => u,
@@ -55,6 +58,25 @@ pub async fn handle(inner: &Arc<Inner>, req: Request<Body>, _ip: IpAddr) -> Resp
             _ => terminal(socket).await,
         }
     })
+}
+
+/// Spec §8.3 step 3, after the ticket (already consumed) and before the upgrade. The refusal
+/// is gorilla/websocket's: plain-text `Forbidden` with `Sec-WebSocket-Version: 13`.
+fn check_origin(inner: &Inner, req: &Request<Body>) -> Option<Response> {
+    let get = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if crate::origin::allowed(
+        get(header::ORIGIN),
+        get(header::HOST),
+        inner.opts.ui_url.as_deref(),
+    ) {
+        return None;
+    }
+    let mut r = text(403, "Forbidden");
+    r.headers_mut().insert(
+        header::SEC_WEBSOCKET_VERSION,
+        HeaderValue::from_static("13"),
+    );
+    Some(r)
 }
 
 fn frame(message: &str) -> Message {

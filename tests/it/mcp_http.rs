@@ -233,13 +233,7 @@ async fn http_shuts_down_gracefully_on_ctrl_c() {
     let mut server = start_http(&world, &token, &[]).await;
     let client = connect_http(&server.url, ProtocolVersion::V_2025_11_25).await;
     assert!(!tool_names(&client).await.is_empty());
-    let pid = server.child.id().unwrap().to_string();
-    // The shell's builtin `kill`: no procps needed on the machine.
-    let killed = std::process::Command::new("sh")
-        .args(["-c", &format!("kill -INT {pid}")])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    crate::support::mcp::send_signal("INT", server.child.id().unwrap());
     let status = tokio::time::timeout(Duration::from_secs(20), server.child.wait())
         .await
         .expect("exits after Ctrl-C")
@@ -310,12 +304,7 @@ async fn http_lets_a_call_in_flight_answer_before_stopping_on_sigterm() {
         (client, result)
     });
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let pid = server.child.id().unwrap().to_string();
-    let sent = std::process::Command::new("sh")
-        .args(["-c", &format!("kill -TERM {pid}")])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    crate::support::mcp::send_signal("TERM", server.child.id().unwrap());
     let (client, result) = tokio::time::timeout(Duration::from_secs(20), call)
         .await
         .expect("the call in flight is answered")

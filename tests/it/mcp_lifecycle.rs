@@ -10,6 +10,8 @@ use paas_mcp::catalog::Profile;
 use paas_sandbox::{Fault, FaultKind};
 use serde_json::json;
 
+#[cfg(unix)]
+use crate::support::mcp::send_signal;
 use crate::support::mcp::{
     World, call, command, connect, expected_tools, is_error, text, tool_names,
 };
@@ -121,16 +123,6 @@ async fn a_rate_limited_check_says_so_and_is_repeated_after_retry_after() {
     client.cancel().await.ok();
 }
 
-/// Send `signal` to `pid` with the shell's builtin `kill` (no procps needed).
-#[cfg(unix)]
-fn send(signal: &str, pid: u32) {
-    let sent = std::process::Command::new("sh")
-        .args(["-c", &format!("kill -{signal} {pid}")])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-}
-
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stdio_exits_cleanly_on_sigint_and_sigterm_even_before_initialize() {
@@ -145,7 +137,7 @@ async fn stdio_exits_cleanly_on_sigint_and_sigterm_even_before_initialize() {
         // Give it time to install its handlers; stdin stays open (no EOF) until it exits.
         let stdin = child.stdin.take();
         tokio::time::sleep(Duration::from_millis(500)).await;
-        send(signal, child.id().unwrap());
+        send_signal(signal, child.id().unwrap());
         let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
             .await
             .expect("exits after the signal")

@@ -103,6 +103,17 @@ impl World {
     }
 }
 
+/// Send `signal` (`INT`, `TERM`) to `pid` with the shell's builtin `kill`: no procps needed
+/// on the machine.
+#[cfg(unix)]
+pub fn send_signal(signal: &str, pid: u32) {
+    let sent = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -{signal} {pid}")])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -{signal} {pid}");
+}
+
 /// A `paas mcp` command with a clean environment: temp HOME, optional URL and token.
 pub fn command(
     home: &Path,

@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 error, 2 usage (clap's own exit code for bad arguments).
 
+pub mod admin_token;
 pub mod agent_hint;
 pub mod browser;
 pub mod commands;

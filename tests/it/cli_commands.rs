@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeSet;
+
 use paas_mcp::catalog::{self, Grant, Scope};
 use serde_json::Value;
 
@@ -830,5 +832,113 @@ async fn doctor_with_a_rejected_env_token_says_to_fix_the_variable() {
     assert!(fix.contains("fix PAAS_TOKEN"), "{fix}");
     assert!(fix.contains("unset PAAS_API_URL PAAS_TOKEN"), "{fix}");
     assert!(!fix.contains("--context env"), "{fix}");
+    sandbox.shutdown().await;
+}
+
+/// `paas mcp` as `paas setup` writes it (no `--allow-admin-token`) serves the admin token
+/// `paas_status` alone: status and tools must report that, not the admin token's full reach,
+/// and say what the flag would add; their lists are checked against the real server's.
+#[tokio::test]
+async fn status_and_tools_with_the_admin_token_say_what_paas_mcp_serves() {
+    use crate::support::mcp;
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let with_admin = |args: &[&str]| {
+        let mut cmd = home.cmd(args);
+        cmd.env("PAAS_API_URL", sandbox.url())
+            .env("PAAS_TOKEN", sandbox.admin_token());
+        cmd
+    };
+    let status = run_cmd(with_admin(&["status", "--json"]), "").await;
+    assert_eq!(status.code, 0, "{status:?}");
+    let report = status.json();
+    assert_eq!(report["adminToken"], true);
+    assert_eq!(report["adminTokenRefused"], true);
+    assert_eq!(report["toolsAvailable"], serde_json::json!(["paas_status"]));
+    let with_flag: BTreeSet<String> = report["toolsWithAllowAdminToken"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(with_flag.len(), catalog::all().len());
+    assert!(
+        report["adminTokenNote"]
+            .as_str()
+            .unwrap()
+            .contains("refuses it unless --allow-admin-token"),
+        "{report}"
+    );
+
+    // What the assistant really gets, without and with the flag.
+    let served = |args: &'static [&'static str]| {
+        mcp::command(
+            &home.path(),
+            Some(&sandbox.url()),
+            Some(sandbox.admin_token()),
+            args,
+        )
+    };
+    let client = mcp::connect(served(&[])).await;
+    assert_eq!(
+        mcp::tool_names(&client).await,
+        BTreeSet::from(["paas_status".to_owned()])
+    );
+    client.cancel().await.unwrap();
+    let client = mcp::connect(served(&["--allow-admin-token"])).await;
+    assert_eq!(mcp::tool_names(&client).await, with_flag);
+    client.cancel().await.unwrap();
+
+    let text = run_cmd(with_admin(&["status"]), "").await;
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(
+        text.stdout.contains("Tools        1 available, "),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("your assistant gets only paas_status"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("put a scoped agent's token in PAAS_TOKEN"),
+        "{}",
+        text.stdout
+    );
+
+    let tools = run_cmd(with_admin(&["tools", "--json"]), "").await;
+    assert_eq!(tools.code, 0, "{tools:?}");
+    let listed = tools.json();
+    let available: Vec<&str> = listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["available"] == true)
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(available, ["paas_status"]);
+    assert_eq!(listed["adminTokenRefused"], true);
+    assert_eq!(
+        listed["toolsWithAllowAdminToken"],
+        report["toolsWithAllowAdminToken"]
+    );
+    let tools = run_cmd(with_admin(&["tools"]), "").await;
+    assert!(
+        tools.stdout.contains(&format!(
+            "1 of {n} tools available to this admin token ({n} with paas mcp --allow-admin-token).",
+            n = catalog::all().len()
+        )),
+        "{}",
+        tools.stdout
+    );
+    assert!(
+        tools
+            .stdout
+            .contains("your assistant gets only paas_status"),
+        "{}",
+        tools.stdout
+    );
     sandbox.shutdown().await;
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::Global;
 use crate::api::ApiRequest;
 use crate::catalog::{Grant, Scope};
+use crate::cli::admin_token;
 use crate::cli::scopes_view::{scopes_line, scopes_note, unlock_hint, unobservable_scopes};
 use crate::cli::session;
 use crate::cli::toolview::{self, ToolRow};
@@ -53,6 +54,8 @@ struct Report {
     scopes_note: Option<&'static str>,
     tools_available: Vec<String>,
     tools_hidden: Vec<Hidden>,
+    #[serde(flatten)]
+    admin: admin_token::Facts,
     apps: Option<Apps>,
     projects: Option<usize>,
     problem: Option<String>,
@@ -138,6 +141,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect(),
+        admin: admin_token::facts(grant.as_ref()),
         apps,
         projects,
         problem: problem.clone(),
@@ -145,7 +149,8 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_text(&report, grant.as_ref(), apps_note.as_deref());
+        let admin_fix = admin_token::fix(creds);
+        print_text(&report, grant.as_ref(), apps_note.as_deref(), &admin_fix);
     }
     Ok(if problem.is_some() {
         ExitCode::from(1)
@@ -182,7 +187,8 @@ fn summarize(value: &Value) -> Apps {
     }
 }
 
-fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>) {
+/// `admin_fix`: what to do when the token is the admin token (printed only then).
+fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>, admin_fix: &str) {
     println!("Better-PaaS  {}", report.url);
     if report.from_env {
         // Not "env": that could be a context's name too.
@@ -239,6 +245,9 @@ fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>) {
             names.len(),
             shown.join(", ")
         );
+    }
+    if let Some(note) = &report.admin.admin_token_note {
+        println!("\nWarning: {note}.\n  Fix: {admin_fix}");
     }
     println!();
     if let Some(note) = apps_note {

@@ -186,7 +186,8 @@ pub enum Selection<'a> {
     Named(&'a str),
     /// The entries of one context: those running `paas mcp` for it (`--context NAME`, or no
     /// `--context` for `default`), and a paas HTTP entry with its name (`better-paas` or
-    /// `better-paas-<context>`). Entries of other contexts stay.
+    /// `better-paas-<context>`). Entries of other contexts stay, and so do `paas mcp
+    /// --sandbox` and `--token-file` entries, which use no stored context's token.
     Context(&'a str),
     /// Every entry that is ours (see [`is_ours`]), whatever its context.
     AllOurs,
@@ -665,7 +666,8 @@ pub struct FoundEntry {
     /// The command resolved like the editor would (absolute path or PATH).
     pub resolved: Option<PathBuf>,
     /// The paas context a stdio entry serves (`default` without `--context`); `None` for an
-    /// HTTP entry, whose server decides.
+    /// HTTP entry, whose server decides, and for `paas mcp --sandbox` or `--token-file`,
+    /// which take no stored context's token.
     pub context: Option<String>,
     /// What is wrong with the entry; `None` when it looks right.
     pub problem: Option<String>,

@@ -942,3 +942,43 @@ async fn status_and_tools_with_the_admin_token_say_what_paas_mcp_serves() {
     );
     sandbox.shutdown().await;
 }
+
+/// `disconnect --remove-setup` takes out the disconnected context's entries only: a
+/// `paas mcp --sandbox` entry (README's `claude mcp add paas-sandbox -- paas mcp --sandbox`)
+/// and a `paas mcp --token-file FILE` entry use no stored context, and another context's
+/// entry is that context's.
+#[tokio::test]
+async fn disconnect_remove_setup_keeps_entries_that_use_no_stored_context() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    connected(&home, &sandbox, "keep", &["apps:read"]).await;
+    let paas = env!("CARGO_BIN_EXE_paas");
+    let entry = |args: &[&str]| serde_json::json!({"type": "stdio", "command": paas, "args": args});
+    let claude = home.path().join(".claude.json");
+    let original = serde_json::json!({ "mcpServers": {
+        "better-paas": entry(&["mcp"]),
+        "paas-sandbox": entry(&["mcp", "--sandbox"]),
+        "paas-file": entry(&["mcp", "--token-file", "/srv/paas-token"]),
+        "paas-file-st": entry(&["--context", "st", "mcp", "--token-file=/srv/st-token"]),
+        "better-paas-st": entry(&["mcp", "--context", "st"]),
+    }});
+    std::fs::write(&claude, serde_json::to_string_pretty(&original).unwrap()).unwrap();
+
+    let mut cmd = home.cmd(&["disconnect", "--remove-setup"]);
+    cmd.current_dir(home.path());
+    let run = run_cmd(cmd, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&claude).unwrap()).unwrap();
+    let kept: Vec<&String> = after["mcpServers"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        kept,
+        [
+            "paas-sandbox",
+            "paas-file",
+            "paas-file-st",
+            "better-paas-st"
+        ],
+        "{run:?}"
+    );
+    sandbox.shutdown().await;
+}

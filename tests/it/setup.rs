@@ -939,6 +939,27 @@ fn crlf_line_endings_are_kept() {
     assert_eq!(read(&env.h(".cursor/mcp.json")), original);
 }
 
+/// `toml_edit` writes LF: a CRLF Codex config must keep CRLF on every line, the user's own
+/// included, and `--remove` must give back the original bytes.
+#[test]
+fn crlf_line_endings_are_kept_in_toml() {
+    let env = Env::new();
+    let original = "model = \"o3\"\r\n# mine\r\n[mcp_servers.docs]\r\ncommand = \"docs\"\r\n";
+    std::fs::create_dir_all(env.h(".codex")).expect("mkdir");
+    std::fs::write(env.h(".codex/config.toml"), original).expect("write");
+    assert_ok(&env.paas(&["setup", "--client", "codex"]));
+    let text = read(&env.h(".codex/config.toml"));
+    assert!(text.contains("[mcp_servers.better-paas]"), "{text:?}");
+    assert!(text.starts_with("model = \"o3\"\r\n# mine\r\n"), "{text:?}");
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    assert_ok(&env.paas(&["setup", "--remove", "--client", "codex"]));
+    assert_eq!(read(&env.h(".codex/config.toml")), original);
+}
+
 #[test]
 fn help_is_pinned_and_has_examples() {
     let env = Env::new();

@@ -982,3 +982,45 @@ async fn disconnect_remove_setup_keeps_entries_that_use_no_stored_context() {
     );
     sandbox.shutdown().await;
 }
+
+/// A Go CLI config may store the URL with a trailing `/`: the delete-agent hints of
+/// `disconnect` and of a replacing `connect` must still name `<url>/api/agents/delete`.
+#[tokio::test]
+async fn delete_agent_hints_survive_a_stored_url_ending_in_a_slash() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let write_go_config = |agent: &paas_sandbox::CreatedAgent| {
+        std::fs::create_dir_all(home.path().join(".paas")).unwrap();
+        let go = serde_json::json!({
+            "version": 1, "url": format!("{}/", sandbox.url()), "token": agent.token,
+            "name": "laptop CLI", "agentId": agent.id,
+        });
+        std::fs::write(home.config_file(), go.to_string()).unwrap();
+    };
+    let delete = format!("curl -X POST {}/api/agents/delete ", sandbox.url());
+
+    let first = sandbox.create_agent("first", &["apps:read"]).await.unwrap();
+    write_go_config(&first);
+    let run = home.run(&["disconnect"], "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains(&delete), "{}", run.stdout);
+    assert!(!run.stdout.contains("//api"), "{}", run.stdout);
+
+    write_go_config(&first);
+    let second = sandbox
+        .create_agent("second", &["apps:read"])
+        .await
+        .unwrap();
+    let run = home
+        .run(&["connect", &sandbox.url(), "--token-stdin"], &second.token)
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("this replaced the previous connection"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(&delete), "{}", run.stdout);
+    assert!(!run.stdout.contains("//api"), "{}", run.stdout);
+    sandbox.shutdown().await;
+}

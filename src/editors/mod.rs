@@ -177,6 +177,10 @@ pub struct SetupRequest {
     pub launch: Launch,
     /// Replace an entry with our name even when it does not launch paas.
     pub force: bool,
+    /// The clients were detected, not named with `--client`: one that cannot take this
+    /// launch (Claude Desktop and `--http`) is skipped with the reason, as a client without
+    /// the scope is, instead of failing the whole setup. A named one stays an error.
+    pub detected: bool,
 }
 
 /// Which entries a removal takes out.
@@ -237,6 +241,10 @@ pub fn plan_setup(loc: &Locations, req: &SetupRequest) -> Plan {
         };
         let entry = match client.entry(&req.launch) {
             Ok(entry) => entry,
+            Err(reason) if req.detected => {
+                plan.skipped.push((client, reason));
+                continue;
+            }
             Err(reason) => {
                 plan.errors.push(EditorError::Unsupported {
                     client: client.label(),

@@ -820,6 +820,38 @@ fn default_clients_are_the_installed_ones() {
     assert!(stderr(&out).contains("claude-code"), "{}", stderr(&out));
 }
 
+/// Claude Desktop's file only starts stdio servers: `setup --http` for the installed clients
+/// skips it with a note (as `--project` skips clients without that scope) and configures the
+/// others; naming it with `--client` stays an error.
+#[test]
+fn http_setup_skips_an_installed_claude_desktop_unless_it_is_named() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.h(".cursor")).expect("mkdir");
+    std::fs::create_dir_all(env.h(".config/Claude")).expect("mkdir");
+    let url = "http://127.0.0.1:8808/mcp";
+    let out = env.paas(&["setup", "--http", url]);
+    assert_ok(&out);
+    assert_eq!(
+        json(&env.h(".cursor/mcp.json"))["mcpServers"]["better-paas"]["url"],
+        url
+    );
+    assert!(
+        stdout(&out).contains("- Claude Desktop: skipped: Claude Desktop's config file only starts local (stdio) servers"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!env.h(".config/Claude/claude_desktop_config.json").exists());
+
+    let out = env.paas(&["setup", "--http", url, "--client", "claude-desktop"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("only starts local (stdio) servers"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.h(".config/Claude/claude_desktop_config.json").exists());
+}
+
 #[cfg(unix)]
 #[test]
 fn a_symlinked_config_is_written_through_and_stays_a_link() {

@@ -1024,3 +1024,30 @@ async fn delete_agent_hints_survive_a_stored_url_ending_in_a_slash() {
     assert!(!run.stdout.contains("//api"), "{}", run.stdout);
     sandbox.shutdown().await;
 }
+
+/// `paas status --json | jq .connected` must get an answer in the most basic state too:
+/// not connected is a JSON report with the problem (exit 1), like an unreachable PaaS.
+#[tokio::test]
+async fn status_json_when_not_connected_is_a_report() {
+    let home = Home::new();
+    let run = home.run(&["status", "--json"], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["connected"], false);
+    assert_eq!(report["context"], "default");
+    assert!(
+        report["problem"]
+            .as_str()
+            .unwrap()
+            .contains("paas connect <url>"),
+        "{report}"
+    );
+    let named = home.run(&["status", "--json", "--context", "st"], "").await;
+    assert_eq!(named.code, 1, "{named:?}");
+    assert_eq!(named.json()["context"], "st");
+    // Without --json the error stays a plain message on stderr.
+    let text = home.run(&["status"], "").await;
+    assert_eq!(text.code, 1);
+    assert!(text.stdout.is_empty(), "{text:?}");
+    assert!(text.stderr.contains("not connected"), "{text:?}");
+}

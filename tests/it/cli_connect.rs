@@ -490,6 +490,45 @@ async fn tokens_are_never_accepted_as_arguments() {
     );
 }
 
+/// `--profile` and `--name` only shape the agent `--legacy` creates: elsewhere they would be
+/// ignored, and `--profile observer --token-stdin` would store a deployer's token as asked.
+/// A usage error says where the profile comes from instead; nothing is stored.
+#[tokio::test]
+async fn profile_and_name_outside_legacy_are_usage_errors_that_say_where_they_apply() {
+    let sandbox = sandbox().await;
+    let agent = sandbox
+        .create_agent("deployer", &["apps:read", "deploy:trigger"])
+        .await
+        .unwrap();
+    let home = Home::new();
+    let url = sandbox.url();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["connect", &url, "--profile", "observer", "--token-stdin"],
+            "--profile only applies to --legacy",
+        ),
+        (
+            &["connect", &url, "--token-stdin", "--name", "bot"],
+            "the token's own scopes and agent name decide",
+        ),
+        (
+            &["connect", &url, "--profile", "observer", "--no-browser"],
+            "you pick the profile and the agent name in the browser",
+        ),
+        (
+            &["connect", &url, "--profile", "observer", "--name", "bot"],
+            "--profile and --name only apply to --legacy",
+        ),
+    ];
+    for (args, says) in cases {
+        let run = home.run(args, &agent.token).await;
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        assert!(!home.config_file().exists(), "{args:?}: nothing is stored");
+    }
+    sandbox.shutdown().await;
+}
+
 #[tokio::test]
 async fn named_contexts_sit_next_to_the_default() {
     let first = sandbox().await;

@@ -138,12 +138,16 @@ fn escape_html(text: &str) -> String {
 
 /// What a pasted line means: the whole callback URL (checked against our state) or the
 /// bare code from its `code=` parameter.
+///
+/// Only something shaped like a connect code is ever sent: the server deletes the pending
+/// session on the first exchange attempt, right or wrong, so a stray "y" or half a code
+/// would burn the session and leave an agent nobody holds the token of.
 pub fn parse_pasted(line: &str, expected_state: &str) -> Result<Option<String>, String> {
     let text = line.trim();
     if text.is_empty() {
         return Ok(None);
     }
-    if text.contains("code=") {
+    let code = if text.contains("code=") {
         let query = text.split_once('?').map_or(text, |(_, q)| q);
         let params: HashMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
             .into_owned()
@@ -157,23 +161,28 @@ pub fn parse_pasted(line: &str, expected_state: &str) -> Result<Option<String>, 
                     .to_owned(),
             );
         }
-        return match params.get("code") {
-            Some(code) if !code.is_empty() => Ok(Some(code.clone())),
-            _ => Err("no code= value in what you pasted".to_owned()),
-        };
-    }
-    if text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        Ok(Some(text.to_owned()))
+        params.get("code").cloned().unwrap_or_default()
+    } else {
+        text.to_owned()
+    };
+    if is_connect_code(&code) {
+        Ok(Some(code))
     } else {
         Err(
-            "that does not look like a connect code; paste the code= value or the whole \
-             address from the browser"
+            "that does not look like a connect code (64 hex characters); paste the code= \
+             value or the whole address from the browser. Still waiting (Ctrl-C to stop)."
                 .to_owned(),
         )
     }
+}
+
+/// The server's one-time code: 32 random bytes as lowercase hex (spec: paas-cli.md §3.2
+/// step 5). The server compares it byte for byte, so nothing else can ever match.
+fn is_connect_code(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Read pasted lines from stdin on a blocking thread and deliver codes. Stops at EOF.
@@ -261,17 +270,44 @@ mod tests {
     #[test]
     fn pasted_url_or_code() {
         let s = "abcdefabcdefabcdef";
+        let code = "c0de".repeat(16);
         assert_eq!(
             parse_pasted(
-                &format!("http://127.0.0.1:5/callback?code=c0de&state={s}\n"),
+                &format!("http://127.0.0.1:5/callback?code={code}&state={s}\n"),
                 s
             )
             .unwrap(),
-            Some("c0de".to_owned())
+            Some(code.clone())
         );
-        assert_eq!(parse_pasted(" c0de ", s).unwrap(), Some("c0de".to_owned()));
-        assert!(parse_pasted("http://x/callback?code=c&state=other", s).is_err());
+        assert_eq!(
+            parse_pasted(&format!(" {code} "), s).unwrap(),
+            Some(code.clone())
+        );
+        assert!(parse_pasted(&format!("http://x/callback?code={code}&state=other"), s).is_err());
         assert!(parse_pasted("not a code!", s).is_err());
         assert_eq!(parse_pasted("\n", s).unwrap(), None);
+    }
+
+    #[test]
+    fn only_a_code_shaped_line_is_sent() {
+        let s = "abcdefabcdefabcdef";
+        let code = "0123456789abcdef".repeat(4);
+        for typo in [
+            "y",
+            "deadbeef",
+            &code[..63],
+            &format!("{code}0"),
+            &format!("{}g", &code[..63]),
+            &format!("http://127.0.0.1:5/callback?code={}&state={s}", &code[..40]),
+            &format!("http://127.0.0.1:5/callback?code=&state={s}"),
+        ] {
+            let err = parse_pasted(typo, s).unwrap_err();
+            assert!(
+                err.contains("does not look like a connect code"),
+                "{typo}: {err}"
+            );
+        }
+        // The server writes lowercase hex and compares exactly: uppercase can never match.
+        assert!(parse_pasted(&code.to_uppercase(), s).is_err());
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 error, 2 usage (clap's own exit code for bad arguments).
 
+pub mod admin_token;
 pub mod agent_hint;
 pub mod browser;
 pub mod commands;
@@ -25,6 +26,7 @@ use crate::config;
     about,
     long_about = None,
     propagate_version = true,
+    disable_version_flag = true,
     after_help = "\
 Getting started:
   paas connect https://paas.example.com   # approve a scoped agent in the browser
@@ -50,6 +52,19 @@ pub struct Cli {
         value_parser = parse_log_level
     )]
     pub log_level: String,
+
+    /// Print version
+    // Our own flag instead of clap's, to add the Go CLI's `-v` (paas-cli.md §1) as a hidden
+    // alias: scripts written for it keep working. Listed last, where clap puts its own.
+    #[arg(
+        short = 'V',
+        long,
+        short_alias = 'v',
+        global = true,
+        display_order = 10_000,
+        action = clap::ArgAction::Version
+    )]
+    version: Option<bool>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -77,6 +92,9 @@ pub enum Command {
     Tools(commands::tools::Args),
     /// Print a shell completion script.
     Completions(commands::completions::Args),
+    /// The Go CLI's `paas version` (paas-cli.md §1): prints what `paas --version` prints.
+    #[command(hide = true)]
+    Version,
 }
 
 /// The current directory as the project whose editor configs (`.mcp.json`, `.cursor/…`,
@@ -303,5 +321,9 @@ pub async fn run(cli: Cli, context_problem: Option<String>) -> anyhow::Result<Ex
         Command::Doctor(args) => commands::doctor::run(args, &global).await,
         Command::Tools(args) => commands::tools::run(args, &global).await,
         Command::Completions(args) => commands::completions::run(args, &global).await,
+        Command::Version => {
+            print!("{}", Cli::command().render_version());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

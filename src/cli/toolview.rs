@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::catalog::{self, Grant, Guard, ToolDef};
+use crate::cli::admin_token;
 use crate::cli::scopes_view::unlock_hint;
 
 /// `apps:read + (apps:read | logs:read)`, `any valid token`, or `admin token`.
@@ -26,8 +27,12 @@ pub fn guard_text(guard: &Guard) -> String {
     }
 }
 
-/// Why `tool` is hidden for `grant`, or `None` when it is available.
+/// Why `tool` is hidden for `grant`, or `None` when it is available: what `paas mcp` as
+/// `paas setup` writes it serves, so the admin token gets `paas_status` alone.
 pub fn hidden_reason(tool: &ToolDef, grant: &Grant) -> Option<String> {
+    if admin_token::withholds(tool, grant) {
+        return Some(admin_token::HIDDEN_REASON.to_owned());
+    }
     if tool.guard.allows(grant) {
         return None;
     }

@@ -156,7 +156,7 @@ impl ConfigFile {
             let value = self.doc.get("contexts")?.get(context)?.clone();
             serde_json::from_value::<ContextRecord>(value).ok()?
         };
-        (!record.url.is_empty()).then_some(record)
+        with_base_url(record)
     }
 
     /// Like [`ConfigFile::get`], but a record that is there and cannot be understood is an
@@ -202,7 +202,7 @@ impl ConfigFile {
                 mask_tokens(&e.to_string())
             ))
         })?;
-        Ok((!record.url.is_empty()).then_some(record))
+        Ok(with_base_url(record))
     }
 
     /// Whether any field of the default context is present (with or without a URL).
@@ -472,4 +472,12 @@ fn write_error(path: &Path, e: &std::io::Error) -> ConfigError {
         dir: dir.display().to_string(),
         detail,
     }
+}
+
+/// A read record with its URL as every command uses it (see [`super::base_url`]): a Go CLI
+/// config may end it in `/`, and hints built from it would say `//api/...`. `None` for a
+/// record without a URL, which counts as absent.
+fn with_base_url(mut record: ContextRecord) -> Option<ContextRecord> {
+    record.url = super::base_url(&record.url);
+    (!record.url.is_empty()).then_some(record)
 }

@@ -176,7 +176,7 @@ pub fn from_env() -> Option<Credentials> {
         .ok()
         .filter(|v| !v.trim().is_empty())?;
     Some(Credentials {
-        url: url.trim().trim_end_matches('/').to_owned(),
+        url: base_url(&url),
         token: Token::new(token),
         context: "env".to_owned(),
         source: TokenSource::Env,
@@ -256,7 +256,7 @@ pub fn resolve_with(
         &format!("the \"url\" of context {name:?} in {path}"),
         &format!("fix it, or run: paas connect <url>{}", context_flag(&name)),
     )?;
-    let url = record.url.trim_end_matches('/').to_owned();
+    let url = record.url.clone();
     let (token, source) = match record.store() {
         StoreKind::Keychain => match keychain.get(&name, &url)? {
             Some(token) => (token, TokenSource::Keychain),
@@ -292,6 +292,12 @@ pub fn resolve_with(
     })
 }
 
+/// A PaaS URL as stored and shown: no surrounding spaces, no trailing `/` (paths are
+/// appended to it, and `http://host/` + `/api/...` would ask for `//api/...`, a 404).
+pub fn base_url(url: &str) -> String {
+    url.trim().trim_end_matches('/').to_owned()
+}
+
 /// ` --context NAME` for messages, empty for the default context.
 pub fn context_flag(context: &str) -> String {
     if context == DEFAULT_CONTEXT {
@@ -314,7 +320,7 @@ pub fn save_connection(
 ) -> Result<(), ConfigError> {
     let mut file = ConfigFile::load(paths)?;
     let previous = file.get(context);
-    record.url = record.url.trim_end_matches('/').to_owned();
+    record.url = base_url(&record.url);
     record.token_store = Some(store.kind());
     match store.kind() {
         StoreKind::Keychain => {

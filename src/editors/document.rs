@@ -31,6 +31,22 @@ pub fn edit(format: Format, text: &str, servers_key: &str, op: &Op<'_>) -> Resul
     if let Some(rest) = text.strip_prefix(BOM) {
         return edit(format, rest, servers_key, op).map(|out| format!("{BOM}{out}"));
     }
+    // A CRLF file (Windows) is edited as LF and given its CRLF back: `toml_edit` writes LF
+    // everywhere, the user's own lines included. A file mixing both is edited as it is.
+    if let Some(lf) = crlf_as_lf(text) {
+        return edit_lf(format, &lf, servers_key, op).map(|out| out.replace('\n', "\r\n"));
+    }
+    edit_lf(format, text, servers_key, op)
+}
+
+/// `text` with LF line endings when every line of it ends in CRLF; `None` otherwise.
+fn crlf_as_lf(text: &str) -> Option<String> {
+    let lines = text.matches('\n').count();
+    (lines > 0 && text.matches("\r\n").count() == lines).then(|| text.replace("\r\n", "\n"))
+}
+
+/// [`edit`] of a text without byte order mark and, if it was CRLF, with LF line endings.
+fn edit_lf(format: Format, text: &str, servers_key: &str, op: &Op<'_>) -> Result<String, String> {
     let out = match format {
         Format::Json | Format::JsonComments | Format::Jsonc => {
             edit_json(format, text, servers_key, op)?
@@ -434,6 +450,14 @@ mod tests {
         m.insert("command".into(), Value::from("paas"));
         m.insert("args".into(), Value::from(vec!["mcp"]));
         m
+    }
+
+    #[test]
+    fn only_a_file_of_crlf_lines_is_treated_as_crlf() {
+        assert_eq!(crlf_as_lf("a\r\nb\r\n").as_deref(), Some("a\nb\n"));
+        assert_eq!(crlf_as_lf("a\r\nb\n"), None);
+        assert_eq!(crlf_as_lf("a\nb\n"), None);
+        assert_eq!(crlf_as_lf("a = 1"), None);
     }
 
     #[test]

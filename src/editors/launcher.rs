@@ -161,9 +161,20 @@ pub fn launches_paas_mcp(entry: &serde_json::Value) -> bool {
 /// The global options paas accepts before or after its subcommand (see `cli::Cli`).
 const GLOBAL_OPTIONS: [&str; 2] = ["--context", "--log-level"];
 
-/// When the entry runs `paas [global options] mcp [options]`, the `--context` value its
-/// arguments give (`Some(None)` when they give none).
-fn paas_mcp_invocation(entry: &serde_json::Value) -> Option<Option<String>> {
+/// `paas mcp` options with which the server takes its token from elsewhere than a stored
+/// context: the in-memory demo PaaS, or a token file.
+const OWN_TOKEN_OPTIONS: [&str; 2] = ["--sandbox", "--token-file"];
+
+/// What an entry's `paas [global options] mcp [options]` arguments say.
+struct Invocation {
+    /// The `--context` value the arguments give (`None` when they give none).
+    context: Option<String>,
+    /// One of [`OWN_TOKEN_OPTIONS`] follows `mcp`.
+    own_token: bool,
+}
+
+/// When the entry runs `paas [global options] mcp [options]`, what its arguments say.
+fn paas_mcp_invocation(entry: &serde_json::Value) -> Option<Invocation> {
     let command = entry.get("command").and_then(|c| c.as_str())?;
     let stem = Path::new(command)
         .file_stem()
@@ -176,11 +187,16 @@ fn paas_mcp_invocation(entry: &serde_json::Value) -> Option<Option<String>> {
     let mut rest = args.iter();
     let mut context = None;
     let mut subcommand = None;
+    let mut own_token = false;
     while let Some(arg) = rest.next() {
         if *arg == "--" {
             break;
         }
-        if let Some((option, value)) = arg.split_once('=')
+        let option = arg.split_once('=').map_or(*arg, |(option, _)| option);
+        if subcommand.is_some() && OWN_TOKEN_OPTIONS.contains(&option) {
+            own_token = true;
+        }
+        if let Some((_, value)) = arg.split_once('=')
             && GLOBAL_OPTIONS.contains(&option)
         {
             if option == "--context" {
@@ -203,7 +219,7 @@ fn paas_mcp_invocation(entry: &serde_json::Value) -> Option<Option<String>> {
             subcommand = Some(*arg);
         }
     }
-    (subcommand == Some("mcp")).then_some(context)
+    (subcommand == Some("mcp")).then_some(Invocation { context, own_token })
 }
 
 /// The string arguments of an entry (non-strings skipped).
@@ -217,9 +233,15 @@ fn entry_args(entry: &serde_json::Value) -> Vec<&str> {
 
 /// The context a `paas mcp` entry serves: its `--context NAME` argument (before or after
 /// `mcp`), else a `PAAS_CONTEXT` in its `env`, else `default`. `None` when the entry does
-/// not launch `paas mcp` (an HTTP entry reaches a server whose context the file does not say).
+/// not launch `paas mcp` (an HTTP entry reaches a server whose context the file does not
+/// say), and when it launches one that takes no stored context's token (`--sandbox`,
+/// `--token-file`): disconnecting a context must leave such an entry alone.
 pub fn entry_context(entry: &serde_json::Value) -> Option<String> {
-    let context = paas_mcp_invocation(entry)?.or_else(|| {
+    let invocation = paas_mcp_invocation(entry)?;
+    if invocation.own_token {
+        return None;
+    }
+    let context = invocation.context.or_else(|| {
         entry
             .get("env")
             .and_then(|e| e.get("PAAS_CONTEXT"))
@@ -295,6 +317,19 @@ mod tests {
                 None,
             ),
             (serde_json::json!({"command": "npx", "args": ["mcp"]}), None),
+            // Servers that take no stored context's token belong to no context.
+            (
+                serde_json::json!({"command": "paas", "args": ["mcp", "--sandbox"]}),
+                None,
+            ),
+            (
+                serde_json::json!({"command": "/x/paas", "args": ["--context", "st", "mcp", "--token-file", "/t"]}),
+                None,
+            ),
+            (
+                serde_json::json!({"command": "paas", "args": ["mcp", "--token-file=/t"]}),
+                None,
+            ),
             (
                 serde_json::json!({"url": "http://127.0.0.1:8808/mcp"}),
                 None,

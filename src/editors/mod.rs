@@ -177,6 +177,10 @@ pub struct SetupRequest {
     pub launch: Launch,
     /// Replace an entry with our name even when it does not launch paas.
     pub force: bool,
+    /// The clients were detected, not named with `--client`: one that cannot take this
+    /// launch (Claude Desktop and `--http`) is skipped with the reason, as a client without
+    /// the scope is, instead of failing the whole setup. A named one stays an error.
+    pub detected: bool,
 }
 
 /// Which entries a removal takes out.
@@ -186,7 +190,8 @@ pub enum Selection<'a> {
     Named(&'a str),
     /// The entries of one context: those running `paas mcp` for it (`--context NAME`, or no
     /// `--context` for `default`), and a paas HTTP entry with its name (`better-paas` or
-    /// `better-paas-<context>`). Entries of other contexts stay.
+    /// `better-paas-<context>`). Entries of other contexts stay, and so do `paas mcp
+    /// --sandbox` and `--token-file` entries, which use no stored context's token.
     Context(&'a str),
     /// Every entry that is ours (see [`is_ours`]), whatever its context.
     AllOurs,
@@ -236,6 +241,10 @@ pub fn plan_setup(loc: &Locations, req: &SetupRequest) -> Plan {
         };
         let entry = match client.entry(&req.launch) {
             Ok(entry) => entry,
+            Err(reason) if req.detected => {
+                plan.skipped.push((client, reason));
+                continue;
+            }
             Err(reason) => {
                 plan.errors.push(EditorError::Unsupported {
                     client: client.label(),
@@ -665,7 +674,8 @@ pub struct FoundEntry {
     /// The command resolved like the editor would (absolute path or PATH).
     pub resolved: Option<PathBuf>,
     /// The paas context a stdio entry serves (`default` without `--context`); `None` for an
-    /// HTTP entry, whose server decides.
+    /// HTTP entry, whose server decides, and for `paas mcp --sandbox` or `--token-file`,
+    /// which take no stored context's token.
     pub context: Option<String>,
     /// What is wrong with the entry; `None` when it looks right.
     pub problem: Option<String>,

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeSet;
+
 use paas_mcp::catalog::{self, Grant, Scope};
 use serde_json::Value;
 
@@ -831,4 +833,221 @@ async fn doctor_with_a_rejected_env_token_says_to_fix_the_variable() {
     assert!(fix.contains("unset PAAS_API_URL PAAS_TOKEN"), "{fix}");
     assert!(!fix.contains("--context env"), "{fix}");
     sandbox.shutdown().await;
+}
+
+/// `paas mcp` as `paas setup` writes it (no `--allow-admin-token`) serves the admin token
+/// `paas_status` alone: status and tools must report that, not the admin token's full reach,
+/// and say what the flag would add; their lists are checked against the real server's.
+#[tokio::test]
+async fn status_and_tools_with_the_admin_token_say_what_paas_mcp_serves() {
+    use crate::support::mcp;
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let with_admin = |args: &[&str]| {
+        let mut cmd = home.cmd(args);
+        cmd.env("PAAS_API_URL", sandbox.url())
+            .env("PAAS_TOKEN", sandbox.admin_token());
+        cmd
+    };
+    let status = run_cmd(with_admin(&["status", "--json"]), "").await;
+    assert_eq!(status.code, 0, "{status:?}");
+    let report = status.json();
+    assert_eq!(report["adminToken"], true);
+    assert_eq!(report["adminTokenRefused"], true);
+    assert_eq!(report["toolsAvailable"], serde_json::json!(["paas_status"]));
+    let with_flag: BTreeSet<String> = report["toolsWithAllowAdminToken"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(with_flag.len(), catalog::all().len());
+    assert!(
+        report["adminTokenNote"]
+            .as_str()
+            .unwrap()
+            .contains("refuses it unless --allow-admin-token"),
+        "{report}"
+    );
+
+    // What the assistant really gets, without and with the flag.
+    let served = |args: &'static [&'static str]| {
+        mcp::command(
+            &home.path(),
+            Some(&sandbox.url()),
+            Some(sandbox.admin_token()),
+            args,
+        )
+    };
+    let client = mcp::connect(served(&[])).await;
+    assert_eq!(
+        mcp::tool_names(&client).await,
+        BTreeSet::from(["paas_status".to_owned()])
+    );
+    client.cancel().await.unwrap();
+    let client = mcp::connect(served(&["--allow-admin-token"])).await;
+    assert_eq!(mcp::tool_names(&client).await, with_flag);
+    client.cancel().await.unwrap();
+
+    let text = run_cmd(with_admin(&["status"]), "").await;
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(
+        text.stdout.contains("Tools        1 available, "),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("your assistant gets only paas_status"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("put a scoped agent's token in PAAS_TOKEN"),
+        "{}",
+        text.stdout
+    );
+
+    let tools = run_cmd(with_admin(&["tools", "--json"]), "").await;
+    assert_eq!(tools.code, 0, "{tools:?}");
+    let listed = tools.json();
+    let available: Vec<&str> = listed["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["available"] == true)
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(available, ["paas_status"]);
+    assert_eq!(listed["adminTokenRefused"], true);
+    assert_eq!(
+        listed["toolsWithAllowAdminToken"],
+        report["toolsWithAllowAdminToken"]
+    );
+    let tools = run_cmd(with_admin(&["tools"]), "").await;
+    assert!(
+        tools.stdout.contains(&format!(
+            "1 of {n} tools available to this admin token ({n} with paas mcp --allow-admin-token).",
+            n = catalog::all().len()
+        )),
+        "{}",
+        tools.stdout
+    );
+    assert!(
+        tools
+            .stdout
+            .contains("your assistant gets only paas_status"),
+        "{}",
+        tools.stdout
+    );
+    sandbox.shutdown().await;
+}
+
+/// `disconnect --remove-setup` takes out the disconnected context's entries only: a
+/// `paas mcp --sandbox` entry (README's `claude mcp add paas-sandbox -- paas mcp --sandbox`)
+/// and a `paas mcp --token-file FILE` entry use no stored context, and another context's
+/// entry is that context's.
+#[tokio::test]
+async fn disconnect_remove_setup_keeps_entries_that_use_no_stored_context() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    connected(&home, &sandbox, "keep", &["apps:read"]).await;
+    let paas = env!("CARGO_BIN_EXE_paas");
+    let entry = |args: &[&str]| serde_json::json!({"type": "stdio", "command": paas, "args": args});
+    let claude = home.path().join(".claude.json");
+    let original = serde_json::json!({ "mcpServers": {
+        "better-paas": entry(&["mcp"]),
+        "paas-sandbox": entry(&["mcp", "--sandbox"]),
+        "paas-file": entry(&["mcp", "--token-file", "/srv/paas-token"]),
+        "paas-file-st": entry(&["--context", "st", "mcp", "--token-file=/srv/st-token"]),
+        "better-paas-st": entry(&["mcp", "--context", "st"]),
+    }});
+    std::fs::write(&claude, serde_json::to_string_pretty(&original).unwrap()).unwrap();
+
+    let mut cmd = home.cmd(&["disconnect", "--remove-setup"]);
+    cmd.current_dir(home.path());
+    let run = run_cmd(cmd, "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let after: Value = serde_json::from_str(&std::fs::read_to_string(&claude).unwrap()).unwrap();
+    let kept: Vec<&String> = after["mcpServers"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        kept,
+        [
+            "paas-sandbox",
+            "paas-file",
+            "paas-file-st",
+            "better-paas-st"
+        ],
+        "{run:?}"
+    );
+    sandbox.shutdown().await;
+}
+
+/// A Go CLI config may store the URL with a trailing `/`: the delete-agent hints of
+/// `disconnect` and of a replacing `connect` must still name `<url>/api/agents/delete`.
+#[tokio::test]
+async fn delete_agent_hints_survive_a_stored_url_ending_in_a_slash() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let write_go_config = |agent: &paas_sandbox::CreatedAgent| {
+        std::fs::create_dir_all(home.path().join(".paas")).unwrap();
+        let go = serde_json::json!({
+            "version": 1, "url": format!("{}/", sandbox.url()), "token": agent.token,
+            "name": "laptop CLI", "agentId": agent.id,
+        });
+        std::fs::write(home.config_file(), go.to_string()).unwrap();
+    };
+    let delete = format!("curl -X POST {}/api/agents/delete ", sandbox.url());
+
+    let first = sandbox.create_agent("first", &["apps:read"]).await.unwrap();
+    write_go_config(&first);
+    let run = home.run(&["disconnect"], "").await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains(&delete), "{}", run.stdout);
+    assert!(!run.stdout.contains("//api"), "{}", run.stdout);
+
+    write_go_config(&first);
+    let second = sandbox
+        .create_agent("second", &["apps:read"])
+        .await
+        .unwrap();
+    let run = home
+        .run(&["connect", &sandbox.url(), "--token-stdin"], &second.token)
+        .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("this replaced the previous connection"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(&delete), "{}", run.stdout);
+    assert!(!run.stdout.contains("//api"), "{}", run.stdout);
+    sandbox.shutdown().await;
+}
+
+/// `paas status --json | jq .connected` must get an answer in the most basic state too:
+/// not connected is a JSON report with the problem (exit 1), like an unreachable PaaS.
+#[tokio::test]
+async fn status_json_when_not_connected_is_a_report() {
+    let home = Home::new();
+    let run = home.run(&["status", "--json"], "").await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = run.json();
+    assert_eq!(report["connected"], false);
+    assert_eq!(report["context"], "default");
+    assert!(
+        report["problem"]
+            .as_str()
+            .unwrap()
+            .contains("paas connect <url>"),
+        "{report}"
+    );
+    let named = home.run(&["status", "--json", "--context", "st"], "").await;
+    assert_eq!(named.code, 1, "{named:?}");
+    assert_eq!(named.json()["context"], "st");
+    // Without --json the error stays a plain message on stderr.
+    let text = home.run(&["status"], "").await;
+    assert_eq!(text.code, 1);
+    assert!(text.stdout.is_empty(), "{text:?}");
+    assert!(text.stderr.contains("not connected"), "{text:?}");
 }

@@ -119,6 +119,37 @@ async fn pasted_bare_code_completes_the_connect() {
     sandbox.shutdown().await;
 }
 
+/// The server deletes the pending session on the first exchange attempt, right or wrong:
+/// a stray answer or half a code typed at the prompt must not be sent, or the real code
+/// dies with it and the approved agent is left without a holder.
+#[tokio::test]
+async fn typos_at_the_paste_prompt_do_not_burn_the_session() {
+    let sandbox = sandbox().await;
+    let home = Home::new();
+    let mut connecting = Connecting::start(&home, &["connect", &sandbox.url(), "--no-browser"]);
+    let (_, state, port) = connecting.link().await;
+    let approved = approve(&sandbox, &state, port, "observer", "it typo").await;
+    let code = callback_code(&approved);
+    connecting.paste("y\n").await;
+    connecting.paste("deadbeef\n").await;
+    connecting.paste(&format!("{}\n", &code[..32])).await;
+    connecting.paste(&format!("{code}\n")).await;
+    let run = connecting.finish().await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        run.stderr
+            .matches("does not look like a connect code")
+            .count(),
+        3,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("64 hex characters"), "{}", run.stderr);
+    let config: serde_json::Value = serde_json::from_str(&home.config_text().unwrap()).unwrap();
+    assert_eq!(config["agentId"], approved["agentId"]);
+    sandbox.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_reused_code_fails_clearly_and_writes_nothing() {
     let sandbox = sandbox().await;
@@ -457,6 +488,45 @@ async fn tokens_are_never_accepted_as_arguments() {
         run.code, 2,
         "--profile without --legacy is a usage error: {run:?}"
     );
+}
+
+/// `--profile` and `--name` only shape the agent `--legacy` creates: elsewhere they would be
+/// ignored, and `--profile observer --token-stdin` would store a deployer's token as asked.
+/// A usage error says where the profile comes from instead; nothing is stored.
+#[tokio::test]
+async fn profile_and_name_outside_legacy_are_usage_errors_that_say_where_they_apply() {
+    let sandbox = sandbox().await;
+    let agent = sandbox
+        .create_agent("deployer", &["apps:read", "deploy:trigger"])
+        .await
+        .unwrap();
+    let home = Home::new();
+    let url = sandbox.url();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["connect", &url, "--profile", "observer", "--token-stdin"],
+            "--profile only applies to --legacy",
+        ),
+        (
+            &["connect", &url, "--token-stdin", "--name", "bot"],
+            "the token's own scopes and agent name decide",
+        ),
+        (
+            &["connect", &url, "--profile", "observer", "--no-browser"],
+            "you pick the profile and the agent name in the browser",
+        ),
+        (
+            &["connect", &url, "--profile", "observer", "--name", "bot"],
+            "--profile and --name only apply to --legacy",
+        ),
+    ];
+    for (args, says) in cases {
+        let run = home.run(args, &agent.token).await;
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
+        assert!(!home.config_file().exists(), "{args:?}: nothing is stored");
+    }
+    sandbox.shutdown().await;
 }
 
 #[tokio::test]

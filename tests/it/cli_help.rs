@@ -76,3 +76,26 @@ async fn a_closed_stdout_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stderr}");
 }
+
+/// The Go CLI's `paas version` and `paas -v` (paas-cli.md §1) print what `paas --version`
+/// prints, exit 0; scripts and docs written for it keep working. `version` stays out of the
+/// help (the snapshots above pin that).
+#[tokio::test]
+async fn the_go_clis_version_invocations_still_work() {
+    let home = Home::new();
+    let want = home.run(&["--version"], "").await;
+    assert_eq!(want.code, 0, "{want:?}");
+    assert_eq!(want.stdout, format!("paas {}\n", env!("CARGO_PKG_VERSION")));
+    for args in [&["version"][..], &["-v"], &["-V"]] {
+        let run = home.run(args, "").await;
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+        assert_eq!(run.stdout, want.stdout, "{args:?}");
+        assert!(run.stderr.is_empty(), "{args:?}: {}", run.stderr);
+    }
+    let help = home.run(&["--help"], "").await;
+    assert!(
+        !help.stdout.lines().any(|l| l.starts_with("  version ")),
+        "{}",
+        help.stdout
+    );
+}

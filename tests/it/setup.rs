@@ -820,6 +820,38 @@ fn default_clients_are_the_installed_ones() {
     assert!(stderr(&out).contains("claude-code"), "{}", stderr(&out));
 }
 
+/// Claude Desktop's file only starts stdio servers: `setup --http` for the installed clients
+/// skips it with a note (as `--project` skips clients without that scope) and configures the
+/// others; naming it with `--client` stays an error.
+#[test]
+fn http_setup_skips_an_installed_claude_desktop_unless_it_is_named() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.h(".cursor")).expect("mkdir");
+    std::fs::create_dir_all(env.h(".config/Claude")).expect("mkdir");
+    let url = "http://127.0.0.1:8808/mcp";
+    let out = env.paas(&["setup", "--http", url]);
+    assert_ok(&out);
+    assert_eq!(
+        json(&env.h(".cursor/mcp.json"))["mcpServers"]["better-paas"]["url"],
+        url
+    );
+    assert!(
+        stdout(&out).contains("- Claude Desktop: skipped: Claude Desktop's config file only starts local (stdio) servers"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!env.h(".config/Claude/claude_desktop_config.json").exists());
+
+    let out = env.paas(&["setup", "--http", url, "--client", "claude-desktop"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("only starts local (stdio) servers"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.h(".config/Claude/claude_desktop_config.json").exists());
+}
+
 #[cfg(unix)]
 #[test]
 fn a_symlinked_config_is_written_through_and_stays_a_link() {
@@ -937,6 +969,27 @@ fn crlf_line_endings_are_kept() {
     );
     assert_ok(&env.paas(&["setup", "--remove", "--client", "cursor"]));
     assert_eq!(read(&env.h(".cursor/mcp.json")), original);
+}
+
+/// `toml_edit` writes LF: a CRLF Codex config must keep CRLF on every line, the user's own
+/// included, and `--remove` must give back the original bytes.
+#[test]
+fn crlf_line_endings_are_kept_in_toml() {
+    let env = Env::new();
+    let original = "model = \"o3\"\r\n# mine\r\n[mcp_servers.docs]\r\ncommand = \"docs\"\r\n";
+    std::fs::create_dir_all(env.h(".codex")).expect("mkdir");
+    std::fs::write(env.h(".codex/config.toml"), original).expect("write");
+    assert_ok(&env.paas(&["setup", "--client", "codex"]));
+    let text = read(&env.h(".codex/config.toml"));
+    assert!(text.contains("[mcp_servers.better-paas]"), "{text:?}");
+    assert!(text.starts_with("model = \"o3\"\r\n# mine\r\n"), "{text:?}");
+    assert_eq!(
+        text.matches('\n').count(),
+        text.matches("\r\n").count(),
+        "{text:?}"
+    );
+    assert_ok(&env.paas(&["setup", "--remove", "--client", "codex"]));
+    assert_eq!(read(&env.h(".codex/config.toml")), original);
 }
 
 #[test]

@@ -61,11 +61,13 @@ pub struct Args {
     pub legacy: bool,
 
     /// Profile of the agent created by --legacy: observer, deployer or operator.
-    #[arg(long, requires = "legacy", value_name = "PROFILE")]
+    // Checked by `legacy_only_misuse`, not clap's `requires`: clap lets it through next to
+    // --token-stdin, and its message would not say where the profile is chosen instead.
+    #[arg(long, value_name = "PROFILE")]
     pub profile: Option<Profile>,
 
     /// Name of the agent created by --legacy (default "<hostname> CLI").
-    #[arg(long, requires = "legacy", value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
     /// Seconds to wait for the browser approval.
@@ -79,6 +81,37 @@ pub struct Args {
     /// Refused: a token on the command line ends up in shell history and `ps`.
     #[arg(long, hide = true, value_name = "TOKEN")]
     pub admin_token: Option<String>,
+}
+
+/// `--profile` / `--name` without `--legacy`, said as a usage error with where the profile
+/// and name come from instead: silently ignoring them would store a token other than the
+/// one asked for (`--profile observer --token-stdin` with a deployer's token).
+fn legacy_only_misuse(args: &Args) -> Option<String> {
+    if args.legacy {
+        return None;
+    }
+    let given: Vec<&str> = [
+        args.profile.is_some().then_some("--profile"),
+        args.name.is_some().then_some("--name"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if given.is_empty() {
+        return None;
+    }
+    let instead = if args.token_stdin {
+        "with --token-stdin the token's own scopes and agent name decide (ask the admin for an \
+         agent with the profile you want)"
+    } else {
+        "in the browser flow you pick the profile and the agent name in the browser when you \
+         approve"
+    };
+    let verb = if given.len() > 1 { "apply" } else { "applies" };
+    Some(format!(
+        "{} only {verb} to --legacy, which creates the agent from the terminal; {instead}",
+        given.join(" and ")
+    ))
 }
 
 /// What a successful token acquisition brings back, before it is checked and saved.
@@ -104,6 +137,10 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
              history and process lists).\n  Agent token:  echo \"$TOKEN\" | paas connect <url>{flag} --token-stdin\n  \
              Admin token:  paas connect <url>{flag} --legacy   (asks for it, or reads it from stdin)"
         );
+        return Ok(ExitCode::from(2));
+    }
+    if let Some(message) = legacy_only_misuse(&args) {
+        eprintln!("error: {message}");
         return Ok(ExitCode::from(2));
     }
     let paths = Paths::from_env()?;

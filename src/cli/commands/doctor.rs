@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::Global;
 use crate::api::{ApiRequest, Client, ClientOptions};
 use crate::catalog::probe::ProbeError;
+use crate::cli::admin_token;
 use crate::cli::scopes_view::scopes_line;
 use crate::cli::toolview;
 use crate::config::{self, ConfigFile, Paths, StoreKind, TokenSource, file::mode_of, store};
@@ -275,19 +276,9 @@ async fn diagnose(paths: &Paths, context: &str, explicit: Option<&str>, checks: 
                 checks.add(
                     "scopes",
                     Status::Warn,
-                    "this is the admin token: paas mcp refuses it unless --allow-admin-token",
-                    Some(if env {
-                        format!(
-                            "put a scoped agent's token in {} instead of the admin token",
-                            config::ENV_TOKEN
-                        )
-                    } else {
-                        format!(
-                            "connect a scoped agent instead: paas connect {}{}",
-                            credentials.url,
-                            config::context_flag(context)
-                        )
-                    }),
+                    admin_token::consequence(&grant)
+                        .unwrap_or_else(|| admin_token::REFUSED.to_owned()),
+                    Some(admin_token::fix(&credentials)),
                 );
             } else if grant.scopes.is_empty() {
                 checks.add(

@@ -47,7 +47,8 @@ pub struct Args {
 
     /// Point the clients at a running `paas mcp --http` at this URL (Streamable HTTP) instead
     /// of starting `paas mcp` over stdio. The bearer token is referenced as the
-    /// PAAS_MCP_HTTP_TOKEN environment variable, never written.
+    /// PAAS_MCP_HTTP_TOKEN environment variable, never written. Claude Desktop only starts
+    /// stdio servers: it is skipped unless named with --client (then an error).
     #[arg(long, value_name = "URL", conflicts_with = "remove", value_parser = parse_http_url)]
     pub http: Option<String>,
 
@@ -161,6 +162,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
             name: name.unwrap_or_else(|| editors::default_name(context)),
             launch,
             force: args.force,
+            detected: args.clients.is_empty(),
         };
         editors::plan_setup(&loc, &request)
     };

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::Global;
 use crate::api::ApiRequest;
 use crate::catalog::{Grant, Scope};
+use crate::cli::admin_token;
 use crate::cli::scopes_view::{scopes_line, scopes_note, unlock_hint, unobservable_scopes};
 use crate::cli::session;
 use crate::cli::toolview::{self, ToolRow};
@@ -37,7 +38,8 @@ struct Report {
     /// ` --context NAME` for the commands the text suggests (empty for the default).
     #[serde(skip)]
     context_flag: String,
-    url: String,
+    /// `null` only when no credentials could be resolved.
+    url: Option<String>,
     context: String,
     agent_name: Option<String>,
     agent_id: Option<String>,
@@ -53,9 +55,39 @@ struct Report {
     scopes_note: Option<&'static str>,
     tools_available: Vec<String>,
     tools_hidden: Vec<Hidden>,
+    #[serde(flatten)]
+    admin: admin_token::Facts,
     apps: Option<Apps>,
     projects: Option<usize>,
     problem: Option<String>,
+}
+
+impl Report {
+    /// The report when no credentials could be resolved (not connected, a broken config):
+    /// nothing is known but the context asked for and the problem.
+    fn unresolved(context: Option<&str>, problem: String) -> Report {
+        Report {
+            from_env: false,
+            context_flag: String::new(),
+            url: None,
+            context: config::context_name(context),
+            agent_name: None,
+            agent_id: None,
+            profile: None,
+            token_store: "none",
+            connected: false,
+            admin_token: false,
+            scopes: None,
+            unobservable_scopes: None,
+            scopes_note: None,
+            tools_available: Vec::new(),
+            tools_hidden: Vec::new(),
+            admin: admin_token::facts(None),
+            apps: None,
+            projects: None,
+            problem: Some(problem),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -82,7 +114,16 @@ struct AppLine {
 
 pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let paths = Paths::from_env()?;
-    let session = session::open(&paths, global.context.as_deref()).await?;
+    let session = match session::open(&paths, global.context.as_deref()).await {
+        Ok(session) => session,
+        // A script running `paas status --json | jq .connected` gets an answer here too.
+        Err(e) if args.json => {
+            let report = Report::unresolved(global.context.as_deref(), e.to_string());
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let creds = &session.credentials;
     let (grant, problem) = match &session.grant {
         Ok(grant) => (Some(grant.clone()), None),
@@ -113,7 +154,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     let report = Report {
         from_env: creds.source == TokenSource::Env,
         context_flag: session::context_flag(creds),
-        url: creds.url.clone(),
+        url: Some(creds.url.clone()),
         context: creds.context.clone(),
         agent_name: creds.agent_name.clone(),
         agent_id: creds.agent_id.clone(),
@@ -138,6 +179,7 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
                 })
             })
             .collect(),
+        admin: admin_token::facts(grant.as_ref()),
         apps,
         projects,
         problem: problem.clone(),
@@ -145,7 +187,8 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print_text(&report, grant.as_ref(), apps_note.as_deref());
+        let admin_fix = admin_token::fix(creds);
+        print_text(&report, grant.as_ref(), apps_note.as_deref(), &admin_fix);
     }
     Ok(if problem.is_some() {
         ExitCode::from(1)
@@ -182,8 +225,9 @@ fn summarize(value: &Value) -> Apps {
     }
 }
 
-fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>) {
-    println!("Better-PaaS  {}", report.url);
+/// `admin_fix`: what to do when the token is the admin token (printed only then).
+fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>, admin_fix: &str) {
+    println!("Better-PaaS  {}", report.url.as_deref().unwrap_or_default());
     if report.from_env {
         // Not "env": that could be a context's name too.
         println!(
@@ -239,6 +283,9 @@ fn print_text(report: &Report, grant: Option<&Grant>, apps_note: Option<&str>) {
             names.len(),
             shown.join(", ")
         );
+    }
+    if let Some(note) = &report.admin.admin_token_note {
+        println!("\nWarning: {note}.\n  Fix: {admin_fix}");
     }
     println!();
     if let Some(note) = apps_note {

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use super::Global;
+use crate::cli::admin_token;
 use crate::cli::scopes_view::{scopes_line, scopes_note, unobservable_scopes};
 use crate::cli::session;
 use crate::cli::toolview;
@@ -31,16 +32,22 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         Err(e) => (None, Some(e.to_string())),
     };
     let rows = toolview::rows(grant.as_ref());
+    let admin = admin_token::facts(grant.as_ref());
     if args.json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "connected": grant.is_some(),
             "admin": grant.as_ref().is_some_and(|g| g.admin),
             "scopes": grant.as_ref().map(|g| g.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
             "unobservableScopes": grant.as_ref().map(unobservable_scopes),
             "scopesNote": grant.as_ref().and_then(scopes_note),
             "note": note,
-            "tools": rows,
         });
+        if let (Some(fields), serde_json::Value::Object(extra)) =
+            (value.as_object_mut(), serde_json::to_value(&admin)?)
+        {
+            fields.extend(extra);
+            fields.insert("tools".to_owned(), serde_json::to_value(&rows)?);
+        }
         println!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -48,6 +55,9 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
         (Some(g), _) => println!("Token scopes: {}\n", scopes_line(g)),
         (None, Some(n)) => println!("Not showing what this token gets: {n}\n"),
         (None, None) => {}
+    }
+    if let Some(note) = &admin.admin_token_note {
+        println!("Warning: {note}.\n");
     }
     if rows.is_empty() {
         println!("The tool catalogue is empty in this build.");
@@ -81,8 +91,12 @@ pub async fn run(args: Args, global: &Global) -> anyhow::Result<ExitCode> {
     }
     if let Some(g) = &grant {
         let available = rows.iter().filter(|r| r.available == Some(true)).count();
+        let with_flag = match &admin.tools_with_allow_admin_token {
+            Some(names) => format!(" ({} with paas mcp --allow-admin-token)", names.len()),
+            None => String::new(),
+        };
         println!(
-            "\n{available} of {} tools available to this {}.",
+            "\n{available} of {} tools available to this {}{with_flag}.",
             rows.len(),
             if g.admin { "admin token" } else { "agent" }
         );

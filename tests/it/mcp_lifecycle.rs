@@ -38,6 +38,11 @@ async fn an_unusable_context_name_still_answers_the_handshake_and_says_why() {
     );
     assert!(said.contains("restart the MCP server"), "{said}");
     assert!(!said.contains("no restart needed"), "{said}");
+    // The problem comes first, and ninety tools hidden for one reason are one line.
+    let problem_at = said.find("Problem:").unwrap();
+    assert!(problem_at < said.find("Tools available").unwrap(), "{said}");
+    assert!(said.contains("): all of them, because"), "{said}");
+    assert!(said.lines().count() < 12, "{said}");
     by_flag.cancel().await.ok();
 
     for (value, needle) in [("My Prod", "invalid context name"), ("", "empty")] {

@@ -149,18 +149,30 @@ fn render(s: &StatusSnapshot) -> String {
             );
         }
     }
-    lines.push(format!("Tools available: {}", s.tools_available.len()));
-    if !s.tools_hidden.is_empty() {
-        lines.push(format!("Hidden tools ({}):", s.tools_hidden.len()));
-        for h in &s.tools_hidden {
-            lines.push(format!("  {} — {}", h.name, h.reason));
-        }
-    }
+    // What is wrong comes before the tool lists: it is what the model must tell the user.
     if let Some(switch) = &s.token_switch {
         lines.push(format!("Token: {switch}"));
     }
     if let Some(problem) = &s.problem {
         lines.push(format!("Problem: {problem}"));
+    }
+    lines.push(format!("Tools available: {}", s.tools_available.len()));
+    match s.tools_hidden.first() {
+        None => {}
+        // One reason for all (no connection, a refused token): one line, not ninety.
+        Some(first) if s.tools_hidden.iter().all(|h| h.reason == first.reason) => {
+            lines.push(format!(
+                "Hidden tools ({}): all of them, because {}",
+                s.tools_hidden.len(),
+                first.reason
+            ));
+        }
+        Some(_) => {
+            lines.push(format!("Hidden tools ({}):", s.tools_hidden.len()));
+            for h in &s.tools_hidden {
+                lines.push(format!("  {} — {}", h.name, h.reason));
+            }
+        }
     }
     lines.join("\n")
 }

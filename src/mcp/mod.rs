@@ -6,9 +6,13 @@
 //! answers `tools/list` and `tools/call` from the current selection; [`result`] turns
 //! every outcome into an MCP result in one place. Transports: stdio ([`serve_stdio`], over
 //! our own line transport [`stdio::StdioTransport`], which answers every bad line with a
-//! JSON-RPC error where rmcp's drops it) and Streamable HTTP ([`http`]).
+//! JSON-RPC error where rmcp's drops it) and Streamable HTTP ([`http`]). Over stdio,
+//! `tools/call` in sessions opened with `initialize` is answered beside rmcp's service loop
+//! ([`fast_call`]), through the same [`PaasServer::call`] rmcp's dispatch uses: the loop is
+//! about half of the per-call latency budget.
 
 pub mod cache;
+pub mod fast_call;
 pub mod filter;
 pub mod http;
 pub mod in_flight;
@@ -49,8 +53,10 @@ pub async fn serve_stdio(
     // hand-off per message); anything else (a file, a terminal) falls back to blocking stdio.
     // Our transport on top answers bad lines instead of dropping them (see `stdio`).
     let (read, write) = rmcp::transport::stdio_pipes();
-    let handshake = PaasServer::new(shared)
-        .serve_with_ct(stdio::StdioTransport::new(read, write), shutdown.clone());
+    let server = PaasServer::new(shared);
+    let transport = stdio::StdioTransport::new(read, write)
+        .with_fast_calls(fast_call::FastCalls::new(server.clone()));
+    let handshake = server.serve_with_ct(transport, shutdown.clone());
     let running = tokio::select! {
         started = handshake => match started {
             Ok(running) => running,

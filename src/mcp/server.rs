@@ -102,6 +102,35 @@ impl ServerHandler for PaasServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        self.call(request, context.client_info().as_ref()).await
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        (requested.tools_list_changed == Some(true))
+            .then(|| SubscriptionFilter::builder().tools_list_changed().build())
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
+        // 2026-07-28 clients get `tools/list_changed` through `subscriptions/listen`.
+        let id = self.shared.register_subscription(context.sink().clone());
+        context.cancelled().await;
+        self.shared.unregister(id);
+        Ok(())
+    }
+}
+
+impl PaasServer {
+    /// Answer one `tools/call` for the MCP client `client` (its name and version go into the
+    /// User-Agent). Both rmcp's dispatch and the stdio fast path ([`super::fast_call`]) land
+    /// here, so a call is answered the same way whichever path it took.
+    pub async fn call(
+        &self,
+        request: CallToolRequestParams,
+        client: Option<&Implementation>,
+    ) -> Result<CallToolResponse, ErrorData> {
         let _in_flight = self.shared.in_flight().enter();
         self.shared.ready().await;
         let name = request.name.as_ref();
@@ -130,7 +159,7 @@ impl ServerHandler for PaasServer {
             };
         };
         let arguments = Value::Object(request.arguments.unwrap_or_default());
-        let call_context = self.call_context(context.client_info().as_ref());
+        let call_context = self.call_context(client);
         match (def.handler)(&call_context, arguments).await {
             Ok(output) => Ok(result::success(output).into()),
             Err(error) => {
@@ -148,21 +177,5 @@ impl ServerHandler for PaasServer {
                 Ok(mapped.result.into())
             }
         }
-    }
-
-    fn accepted_subscription_filter(
-        &self,
-        requested: &SubscriptionFilter,
-    ) -> Option<SubscriptionFilter> {
-        (requested.tools_list_changed == Some(true))
-            .then(|| SubscriptionFilter::builder().tools_list_changed().build())
-    }
-
-    async fn listen(&self, context: SubscriptionContext) -> Result<(), ErrorData> {
-        // 2026-07-28 clients get `tools/list_changed` through `subscriptions/listen`.
-        let id = self.shared.register_subscription(context.sink().clone());
-        context.cancelled().await;
-        self.shared.unregister(id);
-        Ok(())
     }
 }

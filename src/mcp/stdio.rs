@@ -46,6 +46,8 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, BufReader};
 use tokio::sync::Mutex;
 use tokio_util::codec::{FramedWrite, LinesCodec, LinesCodecError};
 
+use super::fast_call::FastCalls;
+
 /// Longest accepted line (one message), as rmcp's `DEFAULT_MAX_LINE_LENGTH`: a payload that
 /// fits over Streamable HTTP fits over stdio too, and a peer that never sends a newline cannot
 /// make us buffer without end.
@@ -58,7 +60,8 @@ pub const ANSWERS_PER_SECOND: u32 = 10;
 /// UTF-8 byte order mark, which RFC 8259 §8.1 lets a parser ignore.
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
-type Writer<W> = Arc<Mutex<Option<FramedWrite<W, LinesCodec>>>>;
+/// The one writer of stdout, shared by rmcp's answers, error answers and [`super::fast_call`].
+pub(super) type Writer<W> = Arc<Mutex<Option<FramedWrite<W, LinesCodec>>>>;
 
 /// An rmcp server transport over any reader/writer pair; see the module doc.
 pub struct StdioTransport<R, W> {
@@ -72,6 +75,9 @@ pub struct StdioTransport<R, W> {
     /// An error answer not yet fully written (kept across a cancelled `receive`).
     pending: Option<Pending>,
     budget: AnswerBudget,
+    /// `tools/call` answered beside rmcp's loop (see [`super::fast_call`]); `None` in tests
+    /// of the transport alone.
+    fast: Option<FastCalls>,
 }
 
 enum Pending {
@@ -95,7 +101,14 @@ where
             write: Arc::new(Mutex::new(Some(FramedWrite::new(write, LinesCodec::new())))),
             pending: None,
             budget: AnswerBudget::default(),
+            fast: None,
         }
+    }
+
+    /// Answer `tools/call` through `fast` instead of handing it to rmcp.
+    pub fn with_fast_calls(mut self, fast: FastCalls) -> Self {
+        self.fast = Some(fast);
+        self
     }
 
     /// Change the line bound (default [`MAX_LINE_BYTES`]).
@@ -269,7 +282,15 @@ where
                 }
             };
             match verdict {
-                Verdict::Deliver(message) => return Some(*message),
+                Verdict::Deliver(message) => match &mut self.fast {
+                    // `None`: a tools/call the fast path answers; read the next line.
+                    Some(fast) => {
+                        if let Some(message) = fast.intercept(*message, &self.write) {
+                            return Some(message);
+                        }
+                    }
+                    None => return Some(*message),
+                },
                 Verdict::Skip => {}
                 Verdict::Ignore(why) => tracing::debug!("ignoring a line on stdin: {why}"),
                 Verdict::Answer { id, error } => self.answer(id, error),

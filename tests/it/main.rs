@@ -12,6 +12,7 @@ mod cli_support;
 mod get_app_by_id;
 mod mcp;
 mod mcp_agent_tokens;
+mod mcp_fast_call;
 mod mcp_http;
 mod mcp_lifecycle;
 mod mcp_python;

@@ -23,7 +23,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use futures::SinkExt;
 use rmcp::RoleServer;
 use rmcp::model::{
     ClientNotification, ClientRequest, GetMeta, Implementation, JsonRpcMessage,
@@ -34,7 +33,7 @@ use tokio::io::AsyncWrite;
 use tokio::task::AbortHandle;
 
 use super::server::PaasServer;
-use super::stdio::Writer;
+use super::stdio::{Writer, write_line};
 
 /// The session facts the fast path needs, and the calls it is answering.
 pub struct FastCalls {
@@ -153,14 +152,7 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let line = serde_json::to_string(message).map_err(std::io::Error::from)?;
-    let mut guard = write.lock().await;
-    let framed = guard
-        .as_mut()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotConnected, "stdout is closed"))?;
-    framed.send(line).await.map_err(|e| match e {
-        tokio_util::codec::LinesCodecError::Io(e) => e,
-        other => std::io::Error::other(other),
-    })
+    write_line(write, line).await
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

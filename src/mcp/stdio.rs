@@ -241,12 +241,7 @@ where
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let write = self.write.clone();
         let line = serde_json::to_string(&item);
-        async move {
-            let line = line.map_err(io::Error::from)?;
-            let mut guard = write.lock().await;
-            let framed = guard.as_mut().ok_or_else(closed)?;
-            framed.send(line).await.map_err(codec_error)
-        }
+        async move { write_line(&write, line.map_err(io::Error::from)?).await }
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
@@ -307,6 +302,16 @@ where
         }
         Ok(())
     }
+}
+
+/// Write one message line (the codec adds the newline) and flush it.
+pub(super) async fn write_line<W>(write: &Writer<W>, line: String) -> io::Result<()>
+where
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    let mut guard = write.lock().await;
+    let framed = guard.as_mut().ok_or_else(closed)?;
+    framed.send(line).await.map_err(codec_error)
 }
 
 fn closed() -> io::Error {

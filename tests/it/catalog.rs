@@ -188,29 +188,40 @@ fn destructive_tools_are_marked() {
     }
 }
 
+/// Check that `schema` is an object schema with none of the `forbidden` top-level keys and
+/// a description on every member; returns its members.
+fn described_object<'a>(
+    tool: &str,
+    schema: &'a serde_json::Map<String, Value>,
+    forbidden: &[&str],
+) -> &'a serde_json::Map<String, Value> {
+    assert_eq!(schema.get("type"), Some(&json!("object")), "{tool}");
+    for key in forbidden {
+        assert!(!schema.contains_key(*key), "{tool} has top-level {key}");
+    }
+    let props = schema.get("properties").and_then(Value::as_object).unwrap();
+    for (name, prop) in props {
+        let desc = prop
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        assert!(!desc.is_empty(), "{tool}.{name} has no description");
+    }
+    props
+}
+
 #[test]
 fn input_schemas_are_portable_objects_with_described_properties() {
     for tool in catalog::all() {
         let schema = (tool.input_schema)();
-        assert_eq!(schema.get("type"), Some(&json!("object")), "{}", tool.name);
-        for key in ["anyOf", "oneOf", "allOf", "$ref", "$defs"] {
-            assert!(
-                !schema.contains_key(key),
-                "{} has top-level {key}",
-                tool.name
-            );
-        }
+        described_object(
+            tool.name,
+            &schema,
+            &["anyOf", "oneOf", "allOf", "$ref", "$defs"],
+        );
         let text = Value::Object(schema.clone()).to_string();
         assert!(!text.contains("\"$ref\""), "{} uses $ref", tool.name);
         assert!(!text.contains("\"null\""), "{} has a null type", tool.name);
-        let props = schema.get("properties").and_then(Value::as_object).unwrap();
-        for (name, prop) in props {
-            let desc = prop
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            assert!(!desc.is_empty(), "{}.{name} has no description", tool.name);
-        }
     }
 }
 
@@ -282,23 +293,8 @@ fn output_schemas_are_portable_open_objects() {
             continue;
         };
         let schema = schema();
-        assert_eq!(schema.get("type"), Some(&json!("object")), "{}", tool.name);
-        for key in ["anyOf", "oneOf", "allOf", "$defs"] {
-            assert!(
-                !schema.contains_key(key),
-                "{} has top-level {key}",
-                tool.name
-            );
-        }
-        let props = schema.get("properties").and_then(Value::as_object).unwrap();
+        let props = described_object(tool.name, &schema, &["anyOf", "oneOf", "allOf", "$defs"]);
         assert!(!props.is_empty(), "{} describes no member", tool.name);
-        for (name, prop) in props {
-            let desc = prop
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            assert!(!desc.is_empty(), "{}.{name} has no description", tool.name);
-        }
         let schema = Value::Object(schema);
         check_open(tool.name, "", &schema);
         assert!(
